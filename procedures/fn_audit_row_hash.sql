@@ -1,0 +1,17 @@
+-- fn_audit_row_hash: SHA-256 (hex) of an audit row's content and the previous row's hash.
+-- The one definition of the chain's hash, used when appending and when verifying.
+-- Example: SELECT fn_audit_row_hash(REPEAT('0',64), 1, 'users', 2, 'INSERT', NULL, 'root@localhost', NULL, '{}', NOW(6));
+DROP FUNCTION IF EXISTS fn_audit_row_hash;
+DELIMITER $$
+CREATE FUNCTION fn_audit_row_hash(
+    p_prev_hash CHAR(64), p_id BIGINT UNSIGNED, p_table_name VARCHAR(64), p_row_id BIGINT UNSIGNED,
+    p_action VARCHAR(8), p_actor BIGINT UNSIGNED, p_db_user VARCHAR(128),
+    p_before MEDIUMTEXT, p_after MEDIUMTEXT, p_created_at DATETIME(6))
+RETURNS CHAR(64) CHARACTER SET ascii
+DETERMINISTIC NO SQL
+BEGIN
+    RETURN SHA2(CONCAT_WS('|', p_prev_hash, p_id, p_table_name, p_row_id, p_action,
+                          IFNULL(p_actor, ''), p_db_user, IFNULL(p_before, ''), IFNULL(p_after, ''),
+                          DATE_FORMAT(p_created_at, '%Y-%m-%d %H:%i:%s.%f')), 256);
+END$$
+DELIMITER ;

@@ -1,0 +1,21 @@
+-- sp_deposit_cash: cash paid into a customer account (the cash vault GL account is the other leg).
+-- Parameters: p_account_id, p_amount, p_description, p_idempotency_key, p_actor_id,
+--             p_session_id (NULL: trusted caller), p_owner_id (NULL: staff).
+-- Errors: see sp_move_cash.
+-- Example: CALL sp_deposit_cash(7, 1000.000, 'opening deposit', 'dep-1', 42, NULL, NULL);
+DROP PROCEDURE IF EXISTS sp_deposit_cash;
+DELIMITER $$
+CREATE PROCEDURE sp_deposit_cash(
+    IN p_account_id BIGINT UNSIGNED,
+    IN p_amount DECIMAL(38,12),
+    IN p_description VARCHAR(255),
+    IN p_idempotency_key VARCHAR(128),
+    IN p_actor_id BIGINT UNSIGNED,
+    IN p_session_id CHAR(32),
+    IN p_owner_id BIGINT UNSIGNED)
+MODIFIES SQL DATA
+BEGIN
+    CALL sp_move_cash('deposit', p_account_id, p_amount, p_description, p_idempotency_key,
+                      p_actor_id, p_session_id, p_owner_id);
+END$$
+DELIMITER ;

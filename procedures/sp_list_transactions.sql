@@ -1,0 +1,41 @@
+-- sp_list_transactions: transaction history, newest first, with keyset pagination.
+-- With p_user_id, only transactions that touch one of that user's accounts (or that the
+-- user initiated); NULL for staff. Every filter is optional (NULL = any).
+-- Parameters: p_user_id, p_account_id, p_type, p_status, p_from, p_to (created_at range,
+--             inclusive), p_min_amount, p_max_amount, p_before_id (cursor: ids below it),
+--             p_limit (1..500).
+-- Errors: INVALID_ARGUMENT (limit out of range).
+-- Example: CALL sp_list_transactions(42, NULL, 'transfer', NULL, NULL, NULL, NULL, NULL, NULL, 50);
+DROP PROCEDURE IF EXISTS sp_list_transactions;
+DELIMITER $$
+CREATE PROCEDURE sp_list_transactions(
+    IN p_user_id BIGINT UNSIGNED,
+    IN p_account_id BIGINT UNSIGNED,
+    IN p_type VARCHAR(16),
+    IN p_status VARCHAR(16),
+    IN p_from DATETIME(6),
+    IN p_to DATETIME(6),
+    IN p_min_amount DECIMAL(38,12),
+    IN p_max_amount DECIMAL(38,12),
+    IN p_before_id BIGINT UNSIGNED,
+    IN p_limit INT)
+READS SQL DATA
+BEGIN
+    IF p_limit IS NULL OR p_limit < 1 OR p_limit > 500 THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: limit must be between 1 and 500';
+    END IF;
+    SELECT v.*, FALSE AS replayed
+    FROM vw_transactions v
+    WHERE (p_user_id IS NULL OR v.from_user_id = p_user_id OR v.to_user_id = p_user_id OR v.initiator_id = p_user_id)
+      AND (p_account_id IS NULL OR v.from_account_id = p_account_id OR v.to_account_id = p_account_id)
+      AND (p_type IS NULL OR v.type = p_type)
+      AND (p_status IS NULL OR v.status = p_status)
+      AND (p_from IS NULL OR v.created_at >= p_from)
+      AND (p_to IS NULL OR v.created_at <= p_to)
+      AND (p_min_amount IS NULL OR v.amount >= p_min_amount)
+      AND (p_max_amount IS NULL OR v.amount <= p_max_amount)
+      AND (p_before_id IS NULL OR v.id < p_before_id)
+    ORDER BY v.id DESC
+    LIMIT p_limit;
+END$$
+DELIMITER ;

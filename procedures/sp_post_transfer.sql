@@ -1,0 +1,147 @@
+-- sp_post_transfer: the rules and postings of one transfer, inside a caller's transaction.
+-- Shared by sp_perform_transfer and sp_perform_batch_transfer. The caller has started the
+-- transaction and locked the sender and receiver (ascending id order); this procedure
+-- checks statuses, limits and funds, converts currency, writes the header, the entries
+-- (locking the GL accounts it needs, ascending by id) and the outbox event.
+-- Parameters: p_parent_id (batch header or NULL), p_from_account_id, p_to_account_id,
+--             p_amount, p_fee, p_description, p_idempotency_key, p_request_hash, p_actor_id,
+--             OUT p_transaction_id (NULL when the idempotency key was taken concurrently).
+-- Errors: SAME_ACCOUNT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, INVALID_AMOUNT, LIMIT_EXCEEDED,
+--         DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, FX_RATE_UNAVAILABLE.
+-- Example: CALL sp_post_transfer(NULL, 7, 9, 10.000, 0, NULL, NULL, NULL, 42, @txn);
+DROP PROCEDURE IF EXISTS sp_post_transfer;
+DELIMITER $$
+CREATE PROCEDURE sp_post_transfer(
+    IN p_parent_id BIGINT UNSIGNED,
+    IN p_from_account_id BIGINT UNSIGNED,
+    IN p_to_account_id BIGINT UNSIGNED,
+    IN p_amount DECIMAL(38,12),
+    IN p_fee DECIMAL(38,12),
+    IN p_description VARCHAR(255),
+    IN p_idempotency_key VARCHAR(128),
+    IN p_request_hash BINARY(32),
+    IN p_actor_id BIGINT UNSIGNED,
+    OUT p_transaction_id BIGINT UNSIGNED)
+MODIFIES SQL DATA
+proc: BEGIN
+    DECLARE v_from_user BIGINT UNSIGNED;
+    DECLARE v_from_currency CHAR(3);
+    DECLARE v_from_status VARCHAR(8);
+    DECLARE v_from_available DECIMAL(20,4);
+    DECLARE v_from_overdraft DECIMAL(20,4);
+    DECLARE v_from_txn_limit DECIMAL(20,4);
+    DECLARE v_from_daily_limit DECIMAL(20,4);
+    DECLARE v_from_spent DECIMAL(20,4);
+    DECLARE v_from_spent_date DATE;
+    DECLARE v_to_user BIGINT UNSIGNED;
+    DECLARE v_to_currency CHAR(3);
+    DECLARE v_to_status VARCHAR(8);
+    DECLARE v_fee DECIMAL(38,12) DEFAULT IFNULL(p_fee, 0);
+    DECLARE v_rate DECIMAL(20,10) DEFAULT 1;
+    DECLARE v_target DECIMAL(20,4);
+    DECLARE v_fee_gl BIGINT UNSIGNED;
+    DECLARE v_fx_from_gl BIGINT UNSIGNED;
+    DECLARE v_fx_to_gl BIGINT UNSIGNED;
+    DECLARE v_locked INT;
+
+    SET p_transaction_id = NULL;
+    IF p_from_account_id = p_to_account_id THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'SAME_ACCOUNT: cannot transfer to the same account';
+    END IF;
+    SELECT user_id, currency, status, available_balance, overdraft_limit, per_transaction_limit,
+           daily_limit, daily_spent, daily_spent_date
+      INTO v_from_user, v_from_currency, v_from_status, v_from_available, v_from_overdraft,
+           v_from_txn_limit, v_from_daily_limit, v_from_spent, v_from_spent_date
+    FROM accounts WHERE id = p_from_account_id;
+    SELECT user_id, currency, status INTO v_to_user, v_to_currency, v_to_status
+    FROM accounts WHERE id = p_to_account_id;
+
+    CALL sp_check_amount(p_amount, v_from_currency, FALSE);
+    CALL sp_check_amount(v_fee, v_from_currency, TRUE);
+    IF v_from_status = 'frozen' OR v_to_status = 'frozen' THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_FROZEN: an account in this transfer is frozen';
+    ELSEIF v_from_status = 'closed' OR v_to_status = 'closed' THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_CLOSED: an account in this transfer is closed';
+    END IF;
+    IF p_amount > v_from_txn_limit THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'LIMIT_EXCEEDED: amount is over the per-transaction limit';
+    END IF;
+    IF IF(v_from_spent_date = CURDATE(), v_from_spent, 0) + p_amount > v_from_daily_limit THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'DAILY_LIMIT_EXCEEDED: amount is over the daily limit';
+    END IF;
+    IF v_from_available - p_amount - v_fee < -v_from_overdraft THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INSUFFICIENT_FUNDS: the available balance does not cover the amount';
+    END IF;
+
+    IF v_from_currency = v_to_currency THEN
+        SET v_target = p_amount;
+    ELSE
+        SET v_rate = NULL;
+        SELECT rate INTO v_rate FROM fx_rates
+        WHERE base_currency = v_from_currency AND quote_currency = v_to_currency AND valid_from <= NOW(6)
+        ORDER BY valid_from DESC, id DESC LIMIT 1;
+        IF v_rate IS NULL THEN
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'FX_RATE_UNAVAILABLE: no exchange rate for this currency pair';
+        END IF;
+        -- ROUND on DECIMAL rounds half away from zero, to the receiver's ISO 4217 exponent.
+        SET v_target = ROUND(p_amount * v_rate, (SELECT exponent FROM currencies WHERE code = v_to_currency));
+        IF v_target <= 0 THEN
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_AMOUNT: the converted amount rounds to zero';
+        END IF;
+    END IF;
+
+    BEGIN
+        DECLARE EXIT HANDLER FOR 1062 SET p_transaction_id = NULL;
+        INSERT INTO transactions (reference, type, status, amount, currency, fee, from_account_id, to_account_id,
+                                  target_amount, target_currency, fx_rate, initiator_id, idempotency_key,
+                                  request_hash, description, parent_id, created_at)
+        VALUES (CONCAT('TX', LPAD(HEX(UUID_SHORT()), 16, '0')), 'transfer', 'completed', p_amount,
+                v_from_currency, v_fee, p_from_account_id, p_to_account_id, v_target, v_to_currency, v_rate,
+                p_actor_id, p_idempotency_key, p_request_hash, p_description, p_parent_id, NOW(6));
+        SET p_transaction_id = LAST_INSERT_ID();
+    END;
+    IF p_transaction_id IS NULL THEN
+        LEAVE proc;
+    END IF;
+
+    CALL sp_post_entry(p_transaction_id, p_from_account_id, -p_amount, v_from_currency, 'principal');
+    CALL sp_post_entry(p_transaction_id, p_to_account_id, v_target, v_to_currency, 'principal');
+    IF v_fee > 0 THEN
+        CALL sp_post_entry(p_transaction_id, p_from_account_id, -v_fee, v_from_currency, 'fee');
+    END IF;
+    UPDATE accounts
+    SET daily_spent = IF(daily_spent_date = CURDATE(), daily_spent, 0) + p_amount,
+        daily_spent_date = CURDATE()
+    WHERE id = p_from_account_id;
+
+    IF v_fee > 0 OR v_from_currency <> v_to_currency THEN
+        SELECT MAX(IF(gl_type = 'fee_income' AND currency = v_from_currency, id, NULL)),
+               MAX(IF(gl_type = 'fx_position' AND currency = v_from_currency, id, NULL)),
+               MAX(IF(gl_type = 'fx_position' AND currency = v_to_currency, id, NULL))
+          INTO v_fee_gl, v_fx_from_gl, v_fx_to_gl
+        FROM accounts
+        WHERE kind = 'system' AND gl_type IN ('fee_income', 'fx_position')
+          AND currency IN (v_from_currency, v_to_currency);
+        -- System accounts are locked after customer accounts, ascending by id (PK range order).
+        SELECT COUNT(*) INTO v_locked FROM accounts
+        WHERE id IN (IF(v_fee > 0, v_fee_gl, 0),
+                     IF(v_from_currency <> v_to_currency, v_fx_from_gl, 0),
+                     IF(v_from_currency <> v_to_currency, v_fx_to_gl, 0))
+        FOR UPDATE;
+        IF v_from_currency <> v_to_currency THEN
+            CALL sp_post_entry(p_transaction_id, v_fx_from_gl, p_amount, v_from_currency, 'fx');
+            CALL sp_post_entry(p_transaction_id, v_fx_to_gl, -v_target, v_to_currency, 'fx');
+        END IF;
+        IF v_fee > 0 THEN
+            CALL sp_post_entry(p_transaction_id, v_fee_gl, v_fee, v_from_currency, 'fee');
+        END IF;
+    END IF;
+
+    INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
+    VALUES ('transaction.transfer', 'transaction', p_transaction_id, v_from_user,
+            JSON_OBJECT('transaction_id', p_transaction_id, 'from_account_id', p_from_account_id,
+                        'to_account_id', p_to_account_id, 'to_user_id', v_to_user,
+                        'amount', CAST(p_amount AS CHAR), 'currency', v_from_currency,
+                        'target_amount', CAST(v_target AS CHAR), 'target_currency', v_to_currency));
+END$$
+DELIMITER ;

@@ -1,0 +1,33 @@
+-- sp_replay_idempotent: answer a money call whose idempotency key was seen before.
+-- Same key and same payload hash: the original transaction is returned (replayed = 1).
+-- Same key, different payload: IDEMPOTENCY_CONFLICT. Sets p_found to FALSE when the key is new.
+-- Parameters: p_actor_id, p_idempotency_key, p_request_hash, OUT p_found.
+-- Errors: IDEMPOTENCY_CONFLICT.
+-- Example: CALL sp_replay_idempotent(42, 'key-1', UNHEX(SHA2('...', 256)), @found);
+DROP PROCEDURE IF EXISTS sp_replay_idempotent;
+DELIMITER $$
+CREATE PROCEDURE sp_replay_idempotent(
+    IN p_actor_id BIGINT UNSIGNED,
+    IN p_idempotency_key VARCHAR(128),
+    IN p_request_hash BINARY(32),
+    OUT p_found BOOLEAN)
+READS SQL DATA
+BEGIN
+    DECLARE v_id BIGINT UNSIGNED DEFAULT NULL;
+    DECLARE v_hash BINARY(32) DEFAULT NULL;
+    SET p_found = FALSE;
+    IF p_idempotency_key IS NOT NULL THEN
+        SELECT id, request_hash INTO v_id, v_hash
+        FROM transactions
+        WHERE initiator_id = p_actor_id AND idempotency_key = p_idempotency_key;
+        IF v_id IS NOT NULL THEN
+            IF v_hash <> p_request_hash THEN
+                SIGNAL SQLSTATE '45000'
+                    SET MESSAGE_TEXT = 'IDEMPOTENCY_CONFLICT: this Idempotency-Key was used with a different request';
+            END IF;
+            SET p_found = TRUE;
+            CALL sp_emit_transaction(v_id, TRUE);
+        END IF;
+    END IF;
+END$$
+DELIMITER ;

@@ -1,0 +1,19 @@
+-- vw_flagged_transactions: transactions that want a human look: high-value ones, those
+-- waiting for review, and those the risk worker scored SUSPICIOUS or CRITICAL.
+DROP VIEW IF EXISTS vw_flagged_transactions;
+CREATE VIEW vw_flagged_transactions AS
+SELECT v.id, v.reference, v.type, v.status, v.amount, v.currency,
+       v.from_account_number, v.to_account_number, v.is_high_value,
+       r.score AS risk_score, r.verdict AS risk_verdict, r.model_version,
+       CASE
+           WHEN r.verdict = 'CRITICAL' THEN 'risk_critical'
+           WHEN v.status = 'pending_review' THEN 'pending_review'
+           WHEN r.verdict = 'SUSPICIOUS' THEN 'risk_suspicious'
+           ELSE 'high_value'
+       END AS flag_reason,
+       v.created_at
+FROM vw_transactions v
+LEFT JOIN transaction_risk_scores r ON r.transaction_id = v.id
+WHERE v.is_high_value
+   OR v.status = 'pending_review'
+   OR r.verdict IN ('SUSPICIOUS', 'CRITICAL');
