@@ -1,0 +1,111 @@
+"""Calling the ledger procedures from tests, synchronously (PyMySQL) and concurrently (aiomysql)."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+from typing import Any
+
+import aiomysql
+import pymysql
+
+from api.config import DatabaseAddress
+
+
+def call(conn: Any, procedure: str, *args: Any) -> list[dict[str, Any]]:
+    """CALL a procedure and return its first result set (the rest are drained)."""
+    return call_all(conn, procedure, *args)[0]
+
+
+def call_all(conn: Any, procedure: str, *args: Any) -> list[list[dict[str, Any]]]:
+    """CALL a procedure and return every result set it produced (at least one, maybe empty)."""
+    placeholders = ", ".join(["%s"] * len(args))
+    with conn.cursor(pymysql.cursors.DictCursor) as cur:
+        cur.execute(f"CALL {procedure}({placeholders})", args)
+        sets: list[list[dict[str, Any]]] = []
+        while True:
+            if cur.description is not None:
+                sets.append(list(cur.fetchall()))
+            if not cur.nextset():
+                break
+    return sets or [[]]
+
+
+def error_code(exc: BaseException) -> str:
+    """The stable CODE of a procedure's SIGNAL ('INSUFFICIENT_FUNDS: ...' -> 'INSUFFICIENT_FUNDS')."""
+    message = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+    return message.split(":", 1)[0]
+
+
+def query(conn: Any, sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Run a plain statement as the connection's user (tests inspect base tables as admin)."""
+    with conn.cursor(pymysql.cursors.DictCursor) as cur:
+        cur.execute(sql, args)
+        return list(cur.fetchall())
+
+
+def new_user(admin_conn: Any, role: str = "customer") -> int:
+    """A fresh active user with a unique name (test setup, written as admin)."""
+    name = f"u_{role[:4]}_{secrets.token_hex(5)}"
+    with admin_conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO users (username, role, status, kyc_status, password_hash) "
+            "VALUES (%s, %s, 'active', 'verified', '!')",
+            (name, role),
+        )
+        return int(cur.lastrowid)
+
+
+def open_account(
+    app_conn: Any, user_id: int, currency: str = "JOD", account_type: str = "savings"
+) -> dict[str, Any]:
+    return call(app_conn, "sp_create_account", user_id, account_type, currency, user_id)[0]
+
+
+def deposit(app_conn: Any, account_id: int, amount: Decimal | str, actor: int = 1) -> dict[str, Any]:
+    return call(
+        app_conn, "sp_deposit_cash", account_id, str(amount), "test deposit",
+        secrets.token_hex(8), actor, None, None,
+    )[0]
+
+
+def transfer(
+    app_conn: Any, from_id: int, to_number: str, amount: Decimal | str, *, actor: int = 1,
+    fee: Decimal | str = "0", key: str | None = None,
+) -> dict[str, Any]:
+    return call(
+        app_conn, "sp_perform_transfer", from_id, to_number, str(amount), str(fee), None,
+        key or secrets.token_hex(8), actor, None, None,
+    )[0]
+
+
+def counts(admin_conn: Any) -> dict[str, int]:
+    """Row counts of every table a money procedure writes."""
+    tables = ["transactions", "ledger_entries", "outbox_events", "holds", "audit_log"]
+    return {t: query(admin_conn, f"SELECT COUNT(*) AS n FROM {t}")[0]["n"] for t in tables}
+
+
+def integrity_problems(admin_conn: Any) -> list[dict[str, Any]]:
+    return query(admin_conn, "SELECT * FROM vw_ledger_integrity_check")
+
+
+def balance(admin_conn: Any, account_id: int) -> Decimal:
+    return Decimal(query(admin_conn, "SELECT balance FROM accounts WHERE id = %s", account_id)[0]["balance"])
+
+
+async def aconnect(address: DatabaseAddress) -> aiomysql.Connection:
+    return await aiomysql.connect(
+        host=address.host, port=address.port, user=address.user, password=address.password,
+        db=address.database, autocommit=True, unix_socket=address.unix_socket,
+    )
+
+
+async def acall(conn: aiomysql.Connection, procedure: str, *args: Any) -> list[dict[str, Any]]:
+    """CALL over an async connection; returns the first result set, drains the rest."""
+    placeholders = ", ".join(["%s"] * len(args))
+    async with conn.cursor(aiomysql.DictCursor) as cur:
+        await cur.execute(f"CALL {procedure}({placeholders})", args)
+        rows = list(await cur.fetchall())
+        while await cur.nextset():
+            pass
+    return rows
