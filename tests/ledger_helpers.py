@@ -32,7 +32,7 @@ def call_all(conn: Any, procedure: str, *args: Any) -> list[list[dict[str, Any]]
 
 
 def error_code(exc: BaseException) -> str:
-    """The stable CODE of a procedure's SIGNAL ('INSUFFICIENT_FUNDS: ...' -> 'INSUFFICIENT_FUNDS')."""
+    """The stable CODE before the colon of a procedure's SIGNAL message."""
     message = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
     return message.split(":", 1)[0]
 
@@ -62,20 +62,44 @@ def open_account(
     return call(app_conn, "sp_create_account", user_id, account_type, currency, user_id)[0]
 
 
-def deposit(app_conn: Any, account_id: int, amount: Decimal | str, actor: int = 1) -> dict[str, Any]:
+def deposit(
+    app_conn: Any, account_id: int, amount: Decimal | str, actor: int = 1
+) -> dict[str, Any]:
     return call(
-        app_conn, "sp_deposit_cash", account_id, str(amount), "test deposit",
-        secrets.token_hex(8), actor, None, None,
+        app_conn,
+        "sp_deposit_cash",
+        account_id,
+        str(amount),
+        "test deposit",
+        secrets.token_hex(8),
+        actor,
+        None,
+        None,
     )[0]
 
 
 def transfer(
-    app_conn: Any, from_id: int, to_number: str, amount: Decimal | str, *, actor: int = 1,
-    fee: Decimal | str = "0", key: str | None = None,
+    app_conn: Any,
+    from_id: int,
+    to_number: str,
+    amount: Decimal | str,
+    *,
+    actor: int = 1,
+    fee: Decimal | str = "0",
+    key: str | None = None,
 ) -> dict[str, Any]:
     return call(
-        app_conn, "sp_perform_transfer", from_id, to_number, str(amount), str(fee), None,
-        key or secrets.token_hex(8), actor, None, None,
+        app_conn,
+        "sp_perform_transfer",
+        from_id,
+        to_number,
+        str(amount),
+        str(fee),
+        None,
+        key or secrets.token_hex(8),
+        actor,
+        None,
+        None,
     )[0]
 
 
@@ -90,13 +114,20 @@ def integrity_problems(admin_conn: Any) -> list[dict[str, Any]]:
 
 
 def balance(admin_conn: Any, account_id: int) -> Decimal:
-    return Decimal(query(admin_conn, "SELECT balance FROM accounts WHERE id = %s", account_id)[0]["balance"])
+    return Decimal(
+        query(admin_conn, "SELECT balance FROM accounts WHERE id = %s", account_id)[0]["balance"]
+    )
 
 
 async def aconnect(address: DatabaseAddress) -> aiomysql.Connection:
     return await aiomysql.connect(
-        host=address.host, port=address.port, user=address.user, password=address.password,
-        db=address.database, autocommit=True, unix_socket=address.unix_socket,
+        host=address.host,
+        port=address.port,
+        user=address.user,
+        password=address.password,
+        db=address.database,
+        autocommit=True,
+        unix_socket=address.unix_socket,
     )
 
 

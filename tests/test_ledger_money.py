@@ -67,38 +67,102 @@ class TestAccounts:
 
 class TestCash:
     def test_deposit_and_withdrawal_move_the_vault(self, admin_conn, app_conn, customer):
-        vault = query(admin_conn, "SELECT id FROM accounts WHERE gl_type='cash_vault' AND currency='JOD'")[0]["id"]
+        vault = query(
+            admin_conn, "SELECT id FROM accounts WHERE gl_type='cash_vault' AND currency='JOD'"
+        )[0]["id"]
         before = balance(admin_conn, vault)
-        txn = call(app_conn, "sp_withdraw_cash", customer["main"]["id"], "250.125", "ATM",
-                   secrets.token_hex(6), customer["user"], None, customer["user"])[0]
-        assert (txn["type"], txn["status"], txn["amount"]) == ("withdrawal", "completed", Decimal("250.125"))
+        txn = call(
+            app_conn,
+            "sp_withdraw_cash",
+            customer["main"]["id"],
+            "250.125",
+            "ATM",
+            secrets.token_hex(6),
+            customer["user"],
+            None,
+            customer["user"],
+        )[0]
+        assert (txn["type"], txn["status"], txn["amount"]) == (
+            "withdrawal",
+            "completed",
+            Decimal("250.125"),
+        )
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("749.875")
         assert balance(admin_conn, vault) == before + Decimal("250.125")
         assert integrity_problems(admin_conn) == []
 
     def test_withdrawal_over_the_balance_is_refused(self, admin_conn, app_conn, customer):
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(app_conn, "sp_withdraw_cash", customer["main"]["id"], "1000.001", None,
-                 secrets.token_hex(6), customer["user"], None, None)
+            call(
+                app_conn,
+                "sp_withdraw_cash",
+                customer["main"]["id"],
+                "1000.001",
+                None,
+                secrets.token_hex(6),
+                customer["user"],
+                None,
+                None,
+            )
         assert error_code(err.value) == "INSUFFICIENT_FUNDS"
 
     def test_overdraft_limit_allows_going_below_zero_up_to_it(self, admin_conn, app_conn, customer):
         call(app_conn, "sp_set_account_limits", customer["main"]["id"], "100.000", None, None, 1)
-        call(app_conn, "sp_withdraw_cash", customer["main"]["id"], "1100.000", None,
-             secrets.token_hex(6), 1, None, None)
+        call(
+            app_conn,
+            "sp_withdraw_cash",
+            customer["main"]["id"],
+            "1100.000",
+            None,
+            secrets.token_hex(6),
+            1,
+            None,
+            None,
+        )
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("-100.000")
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(app_conn, "sp_withdraw_cash", customer["main"]["id"], "0.001", None,
-                 secrets.token_hex(6), 1, None, None)
+            call(
+                app_conn,
+                "sp_withdraw_cash",
+                customer["main"]["id"],
+                "0.001",
+                None,
+                secrets.token_hex(6),
+                1,
+                None,
+                None,
+            )
         assert error_code(err.value) == "INSUFFICIENT_FUNDS"
 
     def test_per_transaction_and_daily_limits(self, admin_conn, app_conn, customer):
-        call(app_conn, "sp_set_account_limits", customer["main"]["id"], None, "300.000", "500.000", 1)
+        call(
+            app_conn, "sp_set_account_limits", customer["main"]["id"], None, "300.000", "500.000", 1
+        )
         account = customer["main"]["id"]
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(app_conn, "sp_withdraw_cash", account, "300.001", None, secrets.token_hex(6), 1, None, None)
+            call(
+                app_conn,
+                "sp_withdraw_cash",
+                account,
+                "300.001",
+                None,
+                secrets.token_hex(6),
+                1,
+                None,
+                None,
+            )
         assert error_code(err.value) == "LIMIT_EXCEEDED"
-        call(app_conn, "sp_withdraw_cash", account, "300.000", None, secrets.token_hex(6), 1, None, None)
+        call(
+            app_conn,
+            "sp_withdraw_cash",
+            account,
+            "300.000",
+            None,
+            secrets.token_hex(6),
+            1,
+            None,
+            None,
+        )
         with pytest.raises(pymysql.err.MySQLError) as err:
             transfer(app_conn, account, customer["spare"]["account_number"], "200.001")
         assert error_code(err.value) == "DAILY_LIMIT_EXCEEDED"
@@ -107,7 +171,9 @@ class TestCash:
 
 class TestTransfer:
     def test_same_currency_moves_exact_amounts(self, admin_conn, app_conn, customer):
-        txn = transfer(app_conn, customer["main"]["id"], customer["spare"]["account_number"], "123.456")
+        txn = transfer(
+            app_conn, customer["main"]["id"], customer["spare"]["account_number"], "123.456"
+        )
         assert txn["to_account_id"] == customer["spare"]["id"]
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("876.544")
         assert balance(admin_conn, customer["spare"]["id"]) == Decimal("123.456")
@@ -116,9 +182,17 @@ class TestTransfer:
         assert [e["balance_after"] for e in entries] == [Decimal("876.544"), Decimal("123.456")]
 
     def test_fee_is_its_own_pair_of_entries(self, admin_conn, app_conn, customer):
-        fee_gl = query(admin_conn, "SELECT id FROM accounts WHERE gl_type='fee_income' AND currency='JOD'")[0]["id"]
+        fee_gl = query(
+            admin_conn, "SELECT id FROM accounts WHERE gl_type='fee_income' AND currency='JOD'"
+        )[0]["id"]
         before = balance(admin_conn, fee_gl)
-        txn = transfer(app_conn, customer["main"]["id"], customer["spare"]["account_number"], "100", fee="1.500")
+        txn = transfer(
+            app_conn,
+            customer["main"]["id"],
+            customer["spare"]["account_number"],
+            "100",
+            fee="1.500",
+        )
         entries = call_all(app_conn, "sp_get_transaction", txn["id"])[1]
         fees = [(e["account_id"], e["amount"]) for e in entries if e["entry_type"] == "fee"]
         assert fees == [(customer["main"]["id"], Decimal("-1.500")), (fee_gl, Decimal("1.500"))]
@@ -127,7 +201,13 @@ class TestTransfer:
 
     def test_fee_counts_against_funds(self, admin_conn, app_conn, customer):
         with pytest.raises(pymysql.err.MySQLError) as err:
-            transfer(app_conn, customer["main"]["id"], customer["spare"]["account_number"], "999.000", fee="1.001")
+            transfer(
+                app_conn,
+                customer["main"]["id"],
+                customer["spare"]["account_number"],
+                "999.000",
+                fee="1.001",
+            )
         assert error_code(err.value) == "INSUFFICIENT_FUNDS"
 
     def test_opposite_transfers_leave_balances_consistent(self, admin_conn, app_conn, customer):
@@ -142,12 +222,12 @@ class TestFx:
     @pytest.mark.parametrize(
         ("source", "target", "amount", "expected"),
         [
-            ("JOD", "USD", "100.000", "141.00"),       # 100 * 1.41
-            ("JOD", "USD", "0.500", "0.71"),           # 0.705 rounds half away from zero
-            ("JOD", "USD", "1.234", "1.74"),           # 1.73994
-            ("USD", "EUR", "10.01", "9.21"),           # 9.2092
-            ("EUR", "JOD", "1.01", "0.777"),           # 0.77669: JOD keeps three decimals
-            ("USD", "JOD", "0.01", "0.007"),           # 0.00709
+            ("JOD", "USD", "100.000", "141.00"),  # 100 * 1.41
+            ("JOD", "USD", "0.500", "0.71"),  # 0.705 rounds half away from zero
+            ("JOD", "USD", "1.234", "1.74"),  # 1.73994
+            ("USD", "EUR", "10.01", "9.21"),  # 9.2092
+            ("EUR", "JOD", "1.01", "0.777"),  # 0.77669: JOD keeps three decimals
+            ("USD", "JOD", "0.01", "0.007"),  # 0.00709
         ],
     )
     def test_conversion_rounds_to_the_target_exponent(
@@ -171,18 +251,34 @@ class TestFx:
             entries = call_all(app_conn, "sp_get_transaction", txn["id"])[1]
             per_currency: dict[str, Decimal] = {}
             for entry in entries:
-                per_currency[entry["currency"]] = per_currency.get(entry["currency"], 0) + entry["amount"]
+                per_currency[entry["currency"]] = (
+                    per_currency.get(entry["currency"], 0) + entry["amount"]
+                )
             assert set(per_currency.values()) == {Decimal(0)}
-            assert sorted(e["entry_type"] for e in entries) == ["fx", "fx", "principal", "principal"]
+            assert sorted(e["entry_type"] for e in entries) == [
+                "fx",
+                "fx",
+                "principal",
+                "principal",
+            ]
         assert balance(admin_conn, eur["id"]) == Decimal("129.72")  # 141.00 * 0.92
-        sheet = query(admin_conn, "SELECT currency, SUM(balance) AS net FROM vw_balance_sheet GROUP BY currency")
+        sheet = query(
+            admin_conn,
+            "SELECT currency, SUM(balance) AS net FROM vw_balance_sheet GROUP BY currency",
+        )
         assert all(row["net"] == 0 for row in sheet)
 
 
 class TestReversal:
-    def test_reversal_posts_opposite_entries_and_links_both_ways(self, admin_conn, app_conn, customer):
-        txn = transfer(app_conn, customer["main"]["id"], customer["spare"]["account_number"], "40", fee="0.500")
-        rev = call(app_conn, "sp_reverse_transaction", txn["id"], "customer error", secrets.token_hex(6), 1)[0]
+    def test_reversal_posts_opposite_entries_and_links_both_ways(
+        self, admin_conn, app_conn, customer
+    ):
+        txn = transfer(
+            app_conn, customer["main"]["id"], customer["spare"]["account_number"], "40", fee="0.500"
+        )
+        rev = call(
+            app_conn, "sp_reverse_transaction", txn["id"], "customer error", secrets.token_hex(6), 1
+        )[0]
         assert (rev["type"], rev["reversal_of_id"]) == ("reversal", txn["id"])
         original = call_all(app_conn, "sp_get_transaction", txn["id"])[0][0]
         assert (original["status"], original["reversed_by_id"]) == ("reversed", rev["id"])
@@ -199,66 +295,144 @@ class TestReversal:
 
     def test_reversal_of_a_reversal_is_refused(self, app_conn, customer):
         txn = transfer(app_conn, customer["main"]["id"], customer["spare"]["account_number"], "1")
-        rev = call(app_conn, "sp_reverse_transaction", txn["id"], "oops", secrets.token_hex(6), 1)[0]
+        rev = call(app_conn, "sp_reverse_transaction", txn["id"], "oops", secrets.token_hex(6), 1)[
+            0
+        ]
         with pytest.raises(pymysql.err.MySQLError) as err:
             call(app_conn, "sp_reverse_transaction", rev["id"], "undo", secrets.token_hex(6), 1)
         assert error_code(err.value) == "NOT_REVERSIBLE"
 
     def test_reversal_fails_whole_when_the_money_was_spent(self, admin_conn, app_conn, customer):
         txn = transfer(app_conn, customer["main"]["id"], customer["spare"]["account_number"], "50")
-        call(app_conn, "sp_withdraw_cash", customer["spare"]["id"], "50", None, secrets.token_hex(6), 1, None, None)
+        call(
+            app_conn,
+            "sp_withdraw_cash",
+            customer["spare"]["id"],
+            "50",
+            None,
+            secrets.token_hex(6),
+            1,
+            None,
+            None,
+        )
         before = query(admin_conn, "SELECT COUNT(*) AS n FROM ledger_entries")[0]["n"]
         with pytest.raises(pymysql.err.MySQLError) as err:
             call(app_conn, "sp_reverse_transaction", txn["id"], "late", secrets.token_hex(6), 1)
         assert error_code(err.value) == "INSUFFICIENT_FUNDS"
         assert query(admin_conn, "SELECT COUNT(*) AS n FROM ledger_entries")[0]["n"] == before
-        status = query(admin_conn, "SELECT status FROM transactions WHERE id=%s", txn["id"])[0]["status"]
+        status = query(admin_conn, "SELECT status FROM transactions WHERE id=%s", txn["id"])[0][
+            "status"
+        ]
         assert status == "completed"
 
 
 class TestBatch:
     def test_batch_posts_every_item_under_one_parent(self, admin_conn, app_conn, customer):
-        others = [open_account(app_conn, new_user(admin_conn), cur) for cur in ("JOD", "USD", "JOD")]
-        items = [{"to_account_number": a["account_number"], "amount": amt}
-                 for a, amt in zip(others, ["10.000", "20", "30.5"], strict=True)]
-        rows = call(app_conn, "sp_perform_batch_transfer", customer["main"]["id"], json.dumps(items),
-                    "payroll", secrets.token_hex(6), 1, None, None)
+        others = [
+            open_account(app_conn, new_user(admin_conn), cur) for cur in ("JOD", "USD", "JOD")
+        ]
+        items = [
+            {"to_account_number": a["account_number"], "amount": amt}
+            for a, amt in zip(others, ["10.000", "20", "30.5"], strict=True)
+        ]
+        rows = call(
+            app_conn,
+            "sp_perform_batch_transfer",
+            customer["main"]["id"],
+            json.dumps(items),
+            "payroll",
+            secrets.token_hex(6),
+            1,
+            None,
+            None,
+        )
         assert rows[0]["type"] == "batch" and rows[0]["amount"] == Decimal("60.5")
         assert [r["parent_id"] for r in rows[1:]] == [rows[0]["id"]] * 3
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("939.500")
         assert balance(admin_conn, others[1]["id"]) == Decimal("28.20")
 
-    def test_batch_is_all_or_nothing_and_names_the_failing_item(self, admin_conn, app_conn, customer):
+    def test_batch_is_all_or_nothing_and_names_the_failing_item(
+        self, admin_conn, app_conn, customer
+    ):
         good = open_account(app_conn, new_user(admin_conn), "JOD")
-        items = [{"to_account_number": good["account_number"], "amount": "600"},
-                 {"to_account_number": good["account_number"], "amount": "600"}]
+        items = [
+            {"to_account_number": good["account_number"], "amount": "600"},
+            {"to_account_number": good["account_number"], "amount": "600"},
+        ]
         before = query(admin_conn, "SELECT COUNT(*) AS n FROM transactions")[0]["n"]
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(app_conn, "sp_perform_batch_transfer", customer["main"]["id"], json.dumps(items),
-                 None, secrets.token_hex(6), 1, None, None)
+            call(
+                app_conn,
+                "sp_perform_batch_transfer",
+                customer["main"]["id"],
+                json.dumps(items),
+                None,
+                secrets.token_hex(6),
+                1,
+                None,
+                None,
+            )
         assert str(err.value.args[1]).startswith("INSUFFICIENT_FUNDS: transfers[1]:")
         assert query(admin_conn, "SELECT COUNT(*) AS n FROM transactions")[0]["n"] == before
         assert balance(admin_conn, good["id"]) == 0
 
-    @pytest.mark.parametrize(("items", "code"), [
-        ("[]", "BATCH_EMPTY"),
-        ("{}", "INVALID_ARGUMENT"),
-        ("not json", "INVALID_ARGUMENT"),
-        (json.dumps([{"to_account_number": "000000000000", "amount": "1"}] * 1001), "BATCH_TOO_LARGE"),
-        (json.dumps([{"to_account_number": "000000000000", "amount": "1"}]), "ACCOUNT_NOT_FOUND"),
-    ])
+    @pytest.mark.parametrize(
+        ("items", "code"),
+        [
+            ("[]", "BATCH_EMPTY"),
+            ("{}", "INVALID_ARGUMENT"),
+            ("not json", "INVALID_ARGUMENT"),
+            (
+                json.dumps([{"to_account_number": "000000000000", "amount": "1"}] * 1001),
+                "BATCH_TOO_LARGE",
+            ),
+            (
+                json.dumps([{"to_account_number": "000000000000", "amount": "1"}]),
+                "ACCOUNT_NOT_FOUND",
+            ),
+        ],
+    )
     def test_malformed_batches_are_refused(self, app_conn, customer, items, code):
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(app_conn, "sp_perform_batch_transfer", customer["main"]["id"], items, None,
-                 secrets.token_hex(6), 1, None, None)
+            call(
+                app_conn,
+                "sp_perform_batch_transfer",
+                customer["main"]["id"],
+                items,
+                None,
+                secrets.token_hex(6),
+                1,
+                None,
+                None,
+            )
         assert error_code(err.value) == code
 
     def test_batch_replay_returns_the_same_rows(self, admin_conn, app_conn, customer):
         other = open_account(app_conn, new_user(admin_conn), "JOD")
         items = json.dumps([{"to_account_number": other["account_number"], "amount": "5"}])
         key = secrets.token_hex(6)
-        first = call(app_conn, "sp_perform_batch_transfer", customer["main"]["id"], items, None, key, 1, None, None)
-        again = call(app_conn, "sp_perform_batch_transfer", customer["main"]["id"], items, None, key, 1, None, None)
+        first = call(
+            app_conn,
+            "sp_perform_batch_transfer",
+            customer["main"]["id"],
+            items,
+            None,
+            key,
+            1,
+            None,
+            None,
+        )
+        again = call(
+            app_conn,
+            "sp_perform_batch_transfer",
+            customer["main"]["id"],
+            items,
+            None,
+            key,
+            1,
+            None,
+            None,
+        )
         assert [r["id"] for r in again] == [r["id"] for r in first]
         assert all(r["replayed"] == 1 for r in again)
         assert balance(admin_conn, other["id"]) == Decimal("5")
@@ -271,10 +445,30 @@ class TestHolds:
         assert hold["available_balance"] == Decimal("700.000")
         assert balance(admin_conn, account) == Decimal("1000.000")
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(app_conn, "sp_withdraw_cash", account, "700.001", None, secrets.token_hex(6), 1, None, None)
+            call(
+                app_conn,
+                "sp_withdraw_cash",
+                account,
+                "700.001",
+                None,
+                secrets.token_hex(6),
+                1,
+                None,
+                None,
+            )
         assert error_code(err.value) == "INSUFFICIENT_FUNDS"
         call(app_conn, "sp_release_hold", hold["id"], 1)
-        call(app_conn, "sp_withdraw_cash", account, "700.001", None, secrets.token_hex(6), 1, None, None)
+        call(
+            app_conn,
+            "sp_withdraw_cash",
+            account,
+            "700.001",
+            None,
+            secrets.token_hex(6),
+            1,
+            None,
+            None,
+        )
         with pytest.raises(pymysql.err.MySQLError) as err:
             call(app_conn, "sp_release_hold", hold["id"], 1)
         assert error_code(err.value) == "HOLD_NOT_ACTIVE"
@@ -292,7 +486,9 @@ class TestStatement:
         assert header[0]["opening_balance"] == Decimal("1000.000")
         assert header[0]["closing_balance"] == Decimal("985.000")
         assert [e["amount"] for e in page1] == [Decimal("-1"), Decimal("-2"), Decimal("-3")]
-        _, page2 = call_all(app_conn, "sp_account_statement", account, start, end, page1[-1]["entry_id"], 3)
+        _, page2 = call_all(
+            app_conn, "sp_account_statement", account, start, end, page1[-1]["entry_id"], 3
+        )
         assert [e["balance_after"] for e in page2] == [Decimal("990.000"), Decimal("985.000")]
 
     def test_balance_at_a_past_instant(self, admin_conn, app_conn, customer):
@@ -303,10 +499,21 @@ class TestStatement:
         now = call(app_conn, "sp_get_balance", account, None)[0]
         before_open = call(app_conn, "sp_get_balance", account, datetime(2000, 1, 1))[0]
         assert (past["balance"], now["balance"], before_open["balance"]) == (
-            Decimal("1000.000"), Decimal("900.000"), Decimal("0"))
+            Decimal("1000.000"),
+            Decimal("900.000"),
+            Decimal("0"),
+        )
 
     def test_period_that_ends_before_it_starts_is_refused(self, app_conn, customer):
         now = datetime.now()
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call_all(app_conn, "sp_account_statement", customer["main"]["id"], now, now - timedelta(days=1), None, 10)
+            call_all(
+                app_conn,
+                "sp_account_statement",
+                customer["main"]["id"],
+                now,
+                now - timedelta(days=1),
+                None,
+                10,
+            )
         assert error_code(err.value) == "INVALID_ARGUMENT"

@@ -1,0 +1,254 @@
+"""Bad input to the money procedures: each is a clear coded error and writes nothing."""
+
+from __future__ import annotations
+
+import secrets
+
+import pymysql
+import pytest
+from ledger_helpers import call, counts, deposit, error_code, new_user, open_account
+
+
+@pytest.fixture
+def accounts(admin_conn, app_conn):
+    user = new_user(admin_conn)
+    jod = open_account(app_conn, user, "JOD")
+    usd = open_account(app_conn, user, "USD")
+    frozen = open_account(app_conn, user, "JOD", "checking")
+    closed = open_account(app_conn, user, "JOD", "wallet")
+    deposit(app_conn, jod["id"], "100")
+    deposit(app_conn, frozen["id"], "100")
+    call(app_conn, "sp_set_account_status", frozen["id"], "frozen", "test", 1)
+    call(app_conn, "sp_set_account_status", closed["id"], "closed", "test", 1)
+    return {"user": user, "jod": jod, "usd": usd, "frozen": frozen, "closed": closed}
+
+
+def _refused(admin_conn, app_conn, code, procedure, *args):
+    before = counts(admin_conn)
+    with pytest.raises(pymysql.err.MySQLError) as err:
+        call(app_conn, procedure, *args)
+    assert error_code(err.value) == code, err.value
+    assert counts(admin_conn) == before
+
+
+def _withdraw(account_id, amount):
+    return ("sp_withdraw_cash", account_id, amount, None, secrets.token_hex(6), 1, None, None)
+
+
+def _deposit(account_id, amount):
+    return ("sp_deposit_cash", account_id, amount, None, secrets.token_hex(6), 1, None, None)
+
+
+def _transfer(from_id, to_number, amount, fee="0"):
+    return (
+        "sp_perform_transfer",
+        from_id,
+        to_number,
+        amount,
+        fee,
+        None,
+        secrets.token_hex(6),
+        1,
+        None,
+        None,
+    )
+
+
+class TestAmounts:
+    @pytest.mark.parametrize("amount", ["0", "-5", "0.000", "-0.001"])
+    def test_zero_and_negative(self, admin_conn, app_conn, accounts, amount):
+        _refused(admin_conn, app_conn, "INVALID_AMOUNT", *_deposit(accounts["jod"]["id"], amount))
+        _refused(admin_conn, app_conn, "INVALID_AMOUNT", *_withdraw(accounts["jod"]["id"], amount))
+        _refused(
+            admin_conn,
+            app_conn,
+            "INVALID_AMOUNT",
+            *_transfer(accounts["jod"]["id"], accounts["usd"]["account_number"], amount),
+        )
+
+    @pytest.mark.parametrize(
+        ("account", "amount"), [("jod", "1.0001"), ("usd", "1.001"), ("jod", "0.00001")]
+    )
+    def test_more_decimals_than_the_currency_has(
+        self, admin_conn, app_conn, accounts, account, amount
+    ):
+        _refused(admin_conn, app_conn, "INVALID_AMOUNT", *_deposit(accounts[account]["id"], amount))
+
+    def test_huge_amount(self, admin_conn, app_conn, accounts):
+        _refused(
+            admin_conn,
+            app_conn,
+            "INVALID_AMOUNT",
+            *_deposit(accounts["jod"]["id"], "10000000000000"),
+        )
+
+    def test_negative_fee(self, admin_conn, app_conn, accounts):
+        _refused(
+            admin_conn,
+            app_conn,
+            "INVALID_AMOUNT",
+            *_transfer(accounts["jod"]["id"], accounts["usd"]["account_number"], "1", "-1"),
+        )
+
+
+class TestAccounts:
+    def test_unknown_currency(self, admin_conn, app_conn, accounts):
+        _refused(
+            admin_conn,
+            app_conn,
+            "UNKNOWN_CURRENCY",
+            "sp_create_account",
+            accounts["user"],
+            "savings",
+            "XYZ",
+            1,
+        )
+
+    def test_unknown_account_type(self, admin_conn, app_conn, accounts):
+        _refused(
+            admin_conn,
+            app_conn,
+            "INVALID_ACCOUNT_TYPE",
+            "sp_create_account",
+            accounts["user"],
+            "gl",
+            "JOD",
+            1,
+        )
+
+    def test_unknown_user(self, admin_conn, app_conn):
+        _refused(
+            admin_conn,
+            app_conn,
+            "USER_NOT_FOUND",
+            "sp_create_account",
+            987654321,
+            "savings",
+            "JOD",
+            1,
+        )
+
+    def test_same_account_transfer(self, admin_conn, app_conn, accounts):
+        _refused(
+            admin_conn,
+            app_conn,
+            "SAME_ACCOUNT",
+            *_transfer(accounts["jod"]["id"], accounts["jod"]["account_number"], "1"),
+        )
+
+    def test_unknown_accounts(self, admin_conn, app_conn, accounts):
+        _refused(admin_conn, app_conn, "ACCOUNT_NOT_FOUND", *_deposit(987654321, "1"))
+        _refused(admin_conn, app_conn, "ACCOUNT_NOT_FOUND", *_withdraw(987654321, "1"))
+        _refused(
+            admin_conn,
+            app_conn,
+            "ACCOUNT_NOT_FOUND",
+            *_transfer(accounts["jod"]["id"], "999999999999", "1"),
+        )
+        _refused(
+            admin_conn,
+            app_conn,
+            "ACCOUNT_NOT_FOUND",
+            *_transfer(987654321, accounts["usd"]["account_number"], "1"),
+        )
+
+    def test_system_account_cannot_be_a_transfer_target(self, admin_conn, app_conn, accounts):
+        _refused(
+            admin_conn,
+            app_conn,
+            "ACCOUNT_NOT_FOUND",
+            *_transfer(accounts["jod"]["id"], "GL-JOD-CASH_VAULT", "1"),
+        )
+
+    def test_frozen_account_neither_sends_nor_receives(self, admin_conn, app_conn, accounts):
+        frozen = accounts["frozen"]
+        _refused(admin_conn, app_conn, "ACCOUNT_FROZEN", *_withdraw(frozen["id"], "1"))
+        _refused(admin_conn, app_conn, "ACCOUNT_FROZEN", *_deposit(frozen["id"], "1"))
+        _refused(
+            admin_conn,
+            app_conn,
+            "ACCOUNT_FROZEN",
+            *_transfer(frozen["id"], accounts["jod"]["account_number"], "1"),
+        )
+        _refused(
+            admin_conn,
+            app_conn,
+            "ACCOUNT_FROZEN",
+            *_transfer(accounts["jod"]["id"], frozen["account_number"], "1"),
+        )
+
+    def test_closed_account_neither_sends_nor_receives(self, admin_conn, app_conn, accounts):
+        closed = accounts["closed"]
+        _refused(admin_conn, app_conn, "ACCOUNT_CLOSED", *_deposit(closed["id"], "1"))
+        _refused(
+            admin_conn,
+            app_conn,
+            "ACCOUNT_CLOSED",
+            *_transfer(accounts["jod"]["id"], closed["account_number"], "1"),
+        )
+
+    def test_account_with_money_cannot_be_closed(self, admin_conn, app_conn, accounts):
+        _refused(
+            admin_conn,
+            app_conn,
+            "ACCOUNT_NOT_EMPTY",
+            "sp_set_account_status",
+            accounts["jod"]["id"],
+            "closed",
+            "test",
+            1,
+        )
+
+    def test_ownership_is_enforced_in_sql(self, admin_conn, app_conn, accounts):
+        stranger = new_user(admin_conn)
+        args = list(_withdraw(accounts["jod"]["id"], "1"))
+        args[-1] = stranger
+        _refused(admin_conn, app_conn, "ACCOUNT_NOT_FOUND", *args)
+
+
+class TestIdempotency:
+    def test_same_key_other_payload_is_a_conflict(self, admin_conn, app_conn, accounts):
+        key = secrets.token_hex(6)
+        call(app_conn, "sp_deposit_cash", accounts["jod"]["id"], "5", None, key, 1, None, None)
+        _refused(
+            admin_conn,
+            app_conn,
+            "IDEMPOTENCY_CONFLICT",
+            "sp_deposit_cash",
+            accounts["jod"]["id"],
+            "6",
+            None,
+            key,
+            1,
+            None,
+            None,
+        )
+
+    def test_same_key_same_payload_replays(self, admin_conn, app_conn, accounts):
+        key = secrets.token_hex(6)
+        first = call(
+            app_conn, "sp_deposit_cash", accounts["jod"]["id"], "5", None, key, 1, None, None
+        )[0]
+        before = counts(admin_conn)
+        again = call(
+            app_conn, "sp_deposit_cash", accounts["jod"]["id"], "5.000", None, key, 1, None, None
+        )[0]
+        assert (again["id"], again["replayed"], first["replayed"]) == (first["id"], 1, 0)
+        assert counts(admin_conn) == before
+
+
+class TestSessions:
+    def test_revoked_or_unknown_session_is_refused(self, admin_conn, app_conn, accounts):
+        _refused(
+            admin_conn,
+            app_conn,
+            "SESSION_REVOKED",
+            "sp_withdraw_cash",
+            accounts["jod"]["id"],
+            "1",
+            None,
+            secrets.token_hex(6),
+            accounts["user"],
+            "0" * 32,
+            accounts["user"],
+        )

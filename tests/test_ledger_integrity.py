@@ -1,0 +1,287 @@
+"""The ledger's invariants: double entry under a random workload, immutability, least
+privilege for the application's database user, and the audit log's hash chain."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pymysql
+import pytest
+from ledger_helpers import (
+    acall,
+    aconnect,
+    call,
+    deposit,
+    error_code,
+    integrity_problems,
+    new_user,
+    open_account,
+    query,
+)
+
+from api.config import DatabaseAddress
+from scripts.migrate import connect, drop_database, migrate
+
+CURRENCY_STEP = {"JOD": Decimal("0.001"), "USD": Decimal("0.01"), "EUR": Decimal("0.01")}
+
+
+@pytest.fixture
+def own_database(admin_url: str) -> Iterator[DatabaseAddress]:
+    """A second, private migrated database for tests that deliberately corrupt it."""
+    name = f"bank_tamper_{secrets.token_hex(4)}"
+    migrate(admin_url, database=name)
+    try:
+        yield DatabaseAddress.from_url(admin_url).with_database(name)
+    finally:
+        drop_database(admin_url, name)
+
+
+class TestDoubleEntry:
+    async def test_random_workload_keeps_every_invariant(self, addresses, admin_conn, app_conn):
+        rng = random.Random(20261123)
+        accounts = []
+        for _ in range(12):
+            user = new_user(admin_conn)
+            for currency in ("JOD", "USD", "EUR"):
+                account = open_account(app_conn, user, currency)
+                deposit(app_conn, account["id"], "2000")
+                accounts.append(account)
+        posted: list[int] = []
+        outcomes: dict[str, int] = {}
+
+        def amount(currency: str) -> str:
+            return str(CURRENCY_STEP[currency] * rng.randint(1, 30000))
+
+        async def worker(conn, ops):
+            for _ in range(ops):
+                src = rng.choice(accounts)
+                choice = rng.random()
+                try:
+                    if choice < 0.15:
+                        rows = await acall(
+                            conn,
+                            "sp_deposit_cash",
+                            src["id"],
+                            amount(src["currency"]),
+                            None,
+                            secrets.token_hex(8),
+                            1,
+                            None,
+                            None,
+                        )
+                    elif choice < 0.3:
+                        rows = await acall(
+                            conn,
+                            "sp_withdraw_cash",
+                            src["id"],
+                            amount(src["currency"]),
+                            None,
+                            secrets.token_hex(8),
+                            1,
+                            None,
+                            None,
+                        )
+                    elif choice < 0.92:
+                        dst = rng.choice([a for a in accounts if a["id"] != src["id"]])
+                        fee = str(CURRENCY_STEP[src["currency"]] * rng.choice([0, 0, 0, 250]))
+                        rows = await acall(
+                            conn,
+                            "sp_perform_transfer",
+                            src["id"],
+                            dst["account_number"],
+                            amount(src["currency"]),
+                            fee,
+                            None,
+                            secrets.token_hex(8),
+                            1,
+                            None,
+                            None,
+                        )
+                    elif posted:
+                        target = rng.choice(posted)
+                        rows = await acall(
+                            conn,
+                            "sp_reverse_transaction",
+                            target,
+                            "random correction",
+                            secrets.token_hex(8),
+                            1,
+                        )
+                    else:
+                        continue
+                    posted.append(rows[0]["id"])
+                    outcomes["ok"] = outcomes.get("ok", 0) + 1
+                except pymysql.err.MySQLError as exc:
+                    code = error_code(exc)
+                    assert code in {
+                        "INSUFFICIENT_FUNDS",
+                        "ALREADY_REVERSED",
+                        "NOT_REVERSIBLE",
+                        "DAILY_LIMIT_EXCEEDED",
+                    }, exc
+                    outcomes[code] = outcomes.get(code, 0) + 1
+
+        conns = await asyncio.gather(*(aconnect(addresses.app) for _ in range(6)))
+        try:
+            await asyncio.gather(*(worker(c, 400) for c in conns))
+        finally:
+            for c in conns:
+                c.close()
+
+        assert outcomes["ok"] > 1500, outcomes
+        assert outcomes.get("INSUFFICIENT_FUNDS", 0) > 0, outcomes
+        assert integrity_problems(admin_conn) == []
+        sheet = query(
+            admin_conn,
+            "SELECT currency, SUM(balance) AS net FROM vw_balance_sheet GROUP BY currency",
+        )
+        assert {row["currency"]: row["net"] for row in sheet} == {
+            c: 0 for c in ("EUR", "JOD", "USD")
+        }
+        negative = query(
+            admin_conn,
+            "SELECT COUNT(*) AS n FROM accounts WHERE kind='customer' "
+            "AND balance < -overdraft_limit",
+        )
+        assert negative[0]["n"] == 0
+
+
+class TestImmutability:
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "UPDATE ledger_entries SET amount = amount + 1 ORDER BY id LIMIT 1",
+            "DELETE FROM ledger_entries ORDER BY id LIMIT 1",
+            "UPDATE audit_log SET after_data = '{}' ORDER BY id LIMIT 1",
+            "DELETE FROM audit_log ORDER BY id LIMIT 1",
+        ],
+    )
+    def test_admin_cannot_edit_history(self, admin_conn, app_conn, statement):
+        account = open_account(app_conn, new_user(admin_conn), "JOD")
+        deposit(app_conn, account["id"], "1")
+        with pytest.raises(pymysql.err.MySQLError) as err:
+            query(admin_conn, statement)
+        assert error_code(err.value) == "IMMUTABLE_RECORD"
+
+    def test_tampering_by_root_is_reported(self, own_database):
+        conn = connect(own_database, dict_rows=True)
+        try:
+            user = new_user(conn)
+            account = open_account(conn, user, "JOD")
+            deposit(conn, account["id"], "10")
+            assert integrity_problems(conn) == []
+            # An attacker with full rights removes the guard, edits history, and puts it back.
+            query(conn, "DROP TRIGGER trg_ledger_entries_no_update")
+            query(conn, "DROP TRIGGER trg_audit_log_no_update")
+            query(
+                conn, "UPDATE ledger_entries SET amount = 1000 WHERE account_id = %s", account["id"]
+            )
+            query(
+                conn,
+                "UPDATE audit_log SET after_data = JSON_SET(after_data, '$.status', 'frozen') "
+                "WHERE table_name = 'accounts' AND row_id = %s",
+                account["id"],
+            )
+            found = {(row["check_name"], row["subject_type"]) for row in integrity_problems(conn)}
+            assert ("unbalanced_transaction", "transaction") in found
+            assert ("balance_mismatch", "account") in found
+            assert ("audit_hash_mismatch", "audit_log") in found
+        finally:
+            conn.close()
+
+    def test_rewriting_a_hash_breaks_the_chain(self, own_database):
+        conn = connect(own_database, dict_rows=True)
+        try:
+            open_account(conn, new_user(conn), "JOD")
+            open_account(conn, new_user(conn), "USD")
+            query(conn, "DROP TRIGGER trg_audit_log_no_update")
+            # Recompute the row's own hash after editing it: the next row's link still breaks.
+            first = query(conn, "SELECT MIN(id) AS id FROM audit_log")[0]["id"]
+            query(
+                conn, "UPDATE audit_log SET after_data = '{\"forged\": true}' WHERE id = %s", first
+            )
+            query(
+                conn,
+                "UPDATE audit_log SET row_hash = fn_audit_row_hash(prev_hash, id, table_name, "
+                "row_id, action, actor_user_id, db_user, before_data, after_data, created_at) "
+                "WHERE id = %s",
+                first,
+            )
+            found = {row["check_name"] for row in integrity_problems(conn)}
+            assert "audit_chain_broken" in found
+            assert "audit_hash_mismatch" not in found
+        finally:
+            conn.close()
+
+
+class TestLeastPrivilege:
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "UPDATE accounts SET balance = 1000000 WHERE id = 1",
+            "INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, "
+            "balance_after) VALUES (1, 1, 1, 'JOD', 1)",
+            "DELETE FROM transactions WHERE id = 1",
+            "SELECT password_hash FROM users LIMIT 1",
+            "SELECT * FROM accounts LIMIT 1",
+            "CREATE TABLE evil (id INT)",
+        ],
+    )
+    def test_app_user_cannot_touch_tables(self, app_conn, statement):
+        with pytest.raises(pymysql.err.MySQLError) as err:
+            query(app_conn, statement)
+        assert err.value.args[0] in {1142, 1143, 1044}  # command / column / database access denied
+
+    def test_app_user_can_call_procedures(self, admin_conn, app_conn):
+        account = open_account(app_conn, new_user(admin_conn), "JOD")
+        assert call(app_conn, "sp_get_account", account["id"])[0]["id"] == account["id"]
+
+    def test_readonly_user_sees_views_only(self, addresses):
+        conn = connect(addresses.readonly, dict_rows=True)
+        try:
+            assert query(conn, "SELECT COUNT(*) AS n FROM vw_balance_sheet")[0]["n"] > 0
+            for table in ("users", "accounts", "refresh_tokens", "audit_log"):
+                with pytest.raises(pymysql.err.MySQLError) as err:
+                    query(conn, f"SELECT * FROM {table} LIMIT 1")
+                assert err.value.args[0] == 1142
+            with pytest.raises(pymysql.err.MySQLError):
+                call(conn, "sp_deposit_cash", 1, "1", None, "k", 1, None, None)
+        finally:
+            conn.close()
+
+
+class TestAudit:
+    def test_status_change_is_audited_with_actor_and_balance_moves_are_not(
+        self, admin_conn, app_conn
+    ):
+        staff = new_user(admin_conn, "manager")
+        account = open_account(app_conn, new_user(admin_conn), "JOD")
+        deposit(app_conn, account["id"], "5")
+        call(app_conn, "sp_set_account_status", account["id"], "frozen", "investigation", staff)
+        rows = query(
+            admin_conn,
+            "SELECT action, actor_user_id, JSON_VALUE(before_data, '$.status') AS before_s, "
+            "JSON_VALUE(after_data, '$.status') AS after_s FROM audit_log "
+            "WHERE table_name = 'accounts' AND row_id = %s ORDER BY id",
+            account["id"],
+        )
+        assert [r["action"] for r in rows] == ["INSERT", "UPDATE"]
+        assert (rows[1]["actor_user_id"], rows[1]["before_s"], rows[1]["after_s"]) == (
+            staff,
+            "active",
+            "frozen",
+        )
+
+    def test_user_audit_never_copies_secrets(self, admin_conn):
+        user = new_user(admin_conn)
+        row = query(
+            admin_conn,
+            "SELECT after_data FROM audit_log WHERE table_name='users' AND row_id=%s",
+            user,
+        )[0]
+        assert 'password_hash"' not in row["after_data"] and "pin_hash" not in row["after_data"]
+        assert integrity_problems(admin_conn) == []
