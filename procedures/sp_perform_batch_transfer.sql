@@ -90,6 +90,8 @@ proc: BEGIN
 
     SELECT user_id, currency INTO v_from_user, v_currency
     FROM accounts WHERE id = p_from_account_id AND kind = 'customer';
+    -- Ownership is checked again per item by sp_post_transfer; this early check keeps a
+    -- stranger's batch from learning anything from the replay below.
     IF v_from_user IS NULL OR (p_owner_id IS NOT NULL AND v_from_user <> p_owner_id) THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
     END IF;
@@ -142,7 +144,8 @@ proc: BEGIN
             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no account with that number';
         END IF;
         CALL sp_post_transfer(v_parent_id, p_from_account_id, v_to_id, v_amount, 0,
-                              IFNULL(v_item_description, p_description), NULL, NULL, p_actor_id, v_txn_id);
+                              IFNULL(v_item_description, p_description), NULL, NULL, p_actor_id,
+                              p_owner_id, v_txn_id, v_found);
         SET v_total = v_total + v_amount;
         SET v_i = v_i + 1;
     END WHILE;

@@ -3,8 +3,8 @@
 -- rate in force and rounded to the receiver's exponent; the FX position GL accounts take
 -- the other legs (sender -100 JOD, FX-JOD +100 JOD, FX-USD -141 USD, receiver +141 USD),
 -- so each currency nets to zero. A fee (sender's currency) is its own pair of entries.
--- The rules live in sp_post_transfer; this procedure owns the transaction, the locks
--- (sender and receiver in ascending id order) and idempotency.
+-- This procedure owns the database transaction; the locks, rules and postings are in
+-- sp_post_transfer.
 -- Parameters: p_from_account_id, p_to_account_number, p_amount (sender's currency), p_fee
 --             (NULL or 0 for none), p_description, p_idempotency_key, p_actor_id,
 --             p_session_id (NULL: trusted caller), p_owner_id (NULL: staff; else the sender
@@ -26,10 +26,9 @@ CREATE PROCEDURE sp_perform_transfer(
 MODIFIES SQL DATA
 proc: BEGIN
     DECLARE v_to_id BIGINT UNSIGNED DEFAULT NULL;
-    DECLARE v_from_user BIGINT UNSIGNED DEFAULT NULL;
-    DECLARE v_locked INT;
     DECLARE v_txn_id BIGINT UNSIGNED;
     DECLARE v_hash BINARY(32);
+    DECLARE v_replayed BOOLEAN DEFAULT FALSE;
     DECLARE v_found BOOLEAN DEFAULT FALSE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
 
@@ -45,28 +44,8 @@ proc: BEGIN
 
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
-    -- Ascending id order: two opposite transfers between the same pair cannot deadlock.
-    IF p_from_account_id < v_to_id THEN
-        SELECT user_id INTO v_from_user FROM accounts
-        WHERE id = p_from_account_id AND kind = 'customer' FOR UPDATE;
-        SELECT COUNT(*) INTO v_locked FROM accounts WHERE id = v_to_id FOR UPDATE;
-    ELSE
-        SELECT COUNT(*) INTO v_locked FROM accounts WHERE id = v_to_id FOR UPDATE;
-        SELECT user_id INTO v_from_user FROM accounts
-        WHERE id = p_from_account_id AND kind = 'customer' FOR UPDATE;
-    END IF;
-    IF v_from_user IS NULL OR (p_owner_id IS NOT NULL AND v_from_user <> p_owner_id) THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
-    END IF;
-
-    CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
-    IF v_found THEN
-        COMMIT;
-        LEAVE proc;
-    END IF;
-
     CALL sp_post_transfer(NULL, p_from_account_id, v_to_id, p_amount, p_fee, p_description,
-                          p_idempotency_key, v_hash, p_actor_id, v_txn_id);
+                          p_idempotency_key, v_hash, p_actor_id, p_owner_id, v_txn_id, v_replayed);
     IF v_txn_id IS NULL THEN
         -- The same key was committed by a concurrent call on other accounts.
         ROLLBACK;
@@ -74,6 +53,6 @@ proc: BEGIN
         LEAVE proc;
     END IF;
     COMMIT;
-    CALL sp_emit_transaction(v_txn_id, FALSE);
+    CALL sp_emit_transaction(v_txn_id, v_replayed);
 END$$
 DELIMITER ;

@@ -1,14 +1,20 @@
--- sp_post_transfer: the rules and postings of one transfer, inside a caller's transaction.
--- Shared by sp_perform_transfer and sp_perform_batch_transfer. The caller has started the
--- transaction and locked the sender and receiver (ascending id order); this procedure
--- checks statuses, limits and funds, converts currency, writes the header, the entries
--- (locking the GL accounts it needs, ascending by id) and the outbox event.
+-- sp_post_transfer: one transfer inside a caller's transaction: locks, idempotency, rules, postings.
+-- Shared by sp_perform_transfer and sp_perform_batch_transfer (whose items have no key).
+-- Locks the sender and receiver in ascending id order (re-locking rows a batch already
+-- holds is free), replays an idempotency key seen before, checks ownership, statuses,
+-- limits and funds, converts currency, and writes the header, the entries, both balances
+-- and the outbox event. GL legs (fee, FX) go through sp_post_entry, after the customer
+-- rows, locking system accounts in ascending id order.
+-- The customer legs are written here directly (one multi-row INSERT, one UPDATE per
+-- account) rather than through sp_post_entry: this is the hottest path in the bank, and
+-- the balance_after values follow from the balances read under the row locks.
 -- Parameters: p_parent_id (batch header or NULL), p_from_account_id, p_to_account_id,
 --             p_amount, p_fee, p_description, p_idempotency_key, p_request_hash, p_actor_id,
---             OUT p_transaction_id (NULL when the idempotency key was taken concurrently).
--- Errors: SAME_ACCOUNT, ACCOUNT_FROZEN, ACCOUNT_CLOSED, INVALID_AMOUNT, LIMIT_EXCEEDED,
---         DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, FX_RATE_UNAVAILABLE.
--- Example: CALL sp_post_transfer(NULL, 7, 9, 10.000, 0, NULL, NULL, NULL, 42, @txn);
+--             p_owner_id (NULL: staff), OUT p_transaction_id (NULL when the key was taken by a
+--             concurrent call: the caller rolls back and replays), OUT p_replayed.
+-- Errors: ACCOUNT_NOT_FOUND, SAME_ACCOUNT, IDEMPOTENCY_CONFLICT, ACCOUNT_FROZEN, ACCOUNT_CLOSED,
+--         INVALID_AMOUNT, LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, FX_RATE_UNAVAILABLE.
+-- Example: CALL sp_post_transfer(NULL, 7, 9, 10.000, 0, NULL, NULL, NULL, 42, NULL, @txn, @replayed);
 DROP PROCEDURE IF EXISTS sp_post_transfer;
 DELIMITER $$
 CREATE PROCEDURE sp_post_transfer(
@@ -21,12 +27,15 @@ CREATE PROCEDURE sp_post_transfer(
     IN p_idempotency_key VARCHAR(128),
     IN p_request_hash BINARY(32),
     IN p_actor_id BIGINT UNSIGNED,
-    OUT p_transaction_id BIGINT UNSIGNED)
+    IN p_owner_id BIGINT UNSIGNED,
+    OUT p_transaction_id BIGINT UNSIGNED,
+    OUT p_replayed BOOLEAN)
 MODIFIES SQL DATA
 proc: BEGIN
-    DECLARE v_from_user BIGINT UNSIGNED;
+    DECLARE v_from_user BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_from_currency CHAR(3);
     DECLARE v_from_status VARCHAR(8);
+    DECLARE v_from_balance DECIMAL(20,4);
     DECLARE v_from_available DECIMAL(20,4);
     DECLARE v_from_overdraft DECIMAL(20,4);
     DECLARE v_from_txn_limit DECIMAL(20,4);
@@ -36,28 +45,67 @@ proc: BEGIN
     DECLARE v_to_user BIGINT UNSIGNED;
     DECLARE v_to_currency CHAR(3);
     DECLARE v_to_status VARCHAR(8);
+    DECLARE v_to_balance DECIMAL(20,4);
+    DECLARE v_existing BIGINT UNSIGNED DEFAULT NULL;
+    DECLARE v_existing_hash BINARY(32);
     DECLARE v_fee DECIMAL(38,12) DEFAULT IFNULL(p_fee, 0);
     DECLARE v_rate DECIMAL(20,10) DEFAULT 1;
     DECLARE v_target DECIMAL(20,4);
+    DECLARE v_spent_today DECIMAL(20,4);
     DECLARE v_fee_gl BIGINT UNSIGNED;
     DECLARE v_fx_from_gl BIGINT UNSIGNED;
     DECLARE v_fx_to_gl BIGINT UNSIGNED;
     DECLARE v_locked INT;
 
     SET p_transaction_id = NULL;
+    SET p_replayed = FALSE;
+    -- Ascending id order: two opposite transfers between the same pair cannot deadlock.
+    IF p_from_account_id < p_to_account_id THEN
+        SELECT user_id, currency, status, balance, available_balance, overdraft_limit,
+               per_transaction_limit, daily_limit, daily_spent, daily_spent_date
+          INTO v_from_user, v_from_currency, v_from_status, v_from_balance, v_from_available,
+               v_from_overdraft, v_from_txn_limit, v_from_daily_limit, v_from_spent, v_from_spent_date
+        FROM accounts WHERE id = p_from_account_id AND kind = 'customer' FOR UPDATE;
+        SELECT user_id, currency, status, balance INTO v_to_user, v_to_currency, v_to_status, v_to_balance
+        FROM accounts WHERE id = p_to_account_id AND kind = 'customer' FOR UPDATE;
+    ELSE
+        SELECT user_id, currency, status, balance INTO v_to_user, v_to_currency, v_to_status, v_to_balance
+        FROM accounts WHERE id = p_to_account_id AND kind = 'customer' FOR UPDATE;
+        SELECT user_id, currency, status, balance, available_balance, overdraft_limit,
+               per_transaction_limit, daily_limit, daily_spent, daily_spent_date
+          INTO v_from_user, v_from_currency, v_from_status, v_from_balance, v_from_available,
+               v_from_overdraft, v_from_txn_limit, v_from_daily_limit, v_from_spent, v_from_spent_date
+        FROM accounts WHERE id = p_from_account_id AND kind = 'customer' FOR UPDATE;
+    END IF;
+    IF v_from_user IS NULL OR (p_owner_id IS NOT NULL AND v_from_user <> p_owner_id) THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
+    END IF;
+    IF v_to_user IS NULL THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no account with that number';
+    END IF;
+
+    -- Under the locks, a call with the same key on the same accounts has committed or not started.
+    IF p_idempotency_key IS NOT NULL THEN
+        SELECT id, request_hash INTO v_existing, v_existing_hash
+        FROM transactions WHERE initiator_id = p_actor_id AND idempotency_key = p_idempotency_key;
+        IF v_existing IS NOT NULL THEN
+            IF v_existing_hash <> p_request_hash THEN
+                SIGNAL SQLSTATE '45000'
+                    SET MESSAGE_TEXT = 'IDEMPOTENCY_CONFLICT: this Idempotency-Key was used with a different request';
+            END IF;
+            SET p_transaction_id = v_existing;
+            SET p_replayed = TRUE;
+            LEAVE proc;
+        END IF;
+    END IF;
+
     IF p_from_account_id = p_to_account_id THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'SAME_ACCOUNT: cannot transfer to the same account';
     END IF;
-    SELECT user_id, currency, status, available_balance, overdraft_limit, per_transaction_limit,
-           daily_limit, daily_spent, daily_spent_date
-      INTO v_from_user, v_from_currency, v_from_status, v_from_available, v_from_overdraft,
-           v_from_txn_limit, v_from_daily_limit, v_from_spent, v_from_spent_date
-    FROM accounts WHERE id = p_from_account_id;
-    SELECT user_id, currency, status INTO v_to_user, v_to_currency, v_to_status
-    FROM accounts WHERE id = p_to_account_id;
-
     CALL sp_check_amount(p_amount, v_from_currency, FALSE);
-    CALL sp_check_amount(v_fee, v_from_currency, TRUE);
+    IF v_fee <> 0 THEN
+        CALL sp_check_amount(v_fee, v_from_currency, TRUE);
+    END IF;
     IF v_from_status = 'frozen' OR v_to_status = 'frozen' THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_FROZEN: an account in this transfer is frozen';
     ELSEIF v_from_status = 'closed' OR v_to_status = 'closed' THEN
@@ -66,7 +114,8 @@ proc: BEGIN
     IF p_amount > v_from_txn_limit THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'LIMIT_EXCEEDED: amount is over the per-transaction limit';
     END IF;
-    IF IF(v_from_spent_date = CURDATE(), v_from_spent, 0) + p_amount > v_from_daily_limit THEN
+    SET v_spent_today = IF(v_from_spent_date = CURDATE(), v_from_spent, 0) + p_amount;
+    IF v_spent_today > v_from_daily_limit THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'DAILY_LIMIT_EXCEEDED: amount is over the daily limit';
     END IF;
     IF v_from_available - p_amount - v_fee < -v_from_overdraft THEN
@@ -104,15 +153,23 @@ proc: BEGIN
         LEAVE proc;
     END IF;
 
-    CALL sp_post_entry(p_transaction_id, p_from_account_id, -p_amount, v_from_currency, 'principal');
-    CALL sp_post_entry(p_transaction_id, p_to_account_id, v_target, v_to_currency, 'principal');
+    INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
+    VALUES (p_transaction_id, p_from_account_id, -p_amount, v_from_currency, v_from_balance - p_amount, 'principal', NOW(6)),
+           (p_transaction_id, p_to_account_id, v_target, v_to_currency, v_to_balance + v_target, 'principal', NOW(6));
     IF v_fee > 0 THEN
-        CALL sp_post_entry(p_transaction_id, p_from_account_id, -v_fee, v_from_currency, 'fee');
+        INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
+        VALUES (p_transaction_id, p_from_account_id, -v_fee, v_from_currency,
+                v_from_balance - p_amount - v_fee, 'fee', NOW(6));
     END IF;
     UPDATE accounts
-    SET daily_spent = IF(daily_spent_date = CURDATE(), daily_spent, 0) + p_amount,
+    SET balance = balance - p_amount - v_fee,
+        available_balance = available_balance - p_amount - v_fee,
+        daily_spent = v_spent_today,
         daily_spent_date = CURDATE()
     WHERE id = p_from_account_id;
+    UPDATE accounts
+    SET balance = balance + v_target, available_balance = available_balance + v_target
+    WHERE id = p_to_account_id;
 
     IF v_fee > 0 OR v_from_currency <> v_to_currency THEN
         SELECT MAX(IF(gl_type = 'fee_income' AND currency = v_from_currency, id, NULL)),

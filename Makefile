@@ -1,0 +1,119 @@
+# The two commands are `make run` and `make test`; the other targets are their steps.
+# Without BANK_DATABASE_URL a private MariaDB is started under .run/db/ (scripts/dbserver.py).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+VENV  := .venv
+BIN   := $(VENV)/bin
+PY    := $(BIN)/python
+STAMP := $(VENV)/.installed
+HOST  ?= 127.0.0.1
+PORT  ?= 8000
+PYTEST_ARGS ?=
+BENCH_ARGS  ?=
+
+# Stopping must work before the venv exists: scripts.dbserver needs only the standard library.
+DBSERVER = $(if $(wildcard $(PY)),$(PY),python3) -m scripts.dbserver
+# Exports BANK_DATABASE_URL for the rest of a recipe: the configured server or the private one.
+WITH_DB = url="$$($(PY) -m scripts.dbserver url)"; export BANK_DATABASE_URL="$$url"
+
+.PHONY: help venv db db-stop db-status migrate seed run test lint bench stop clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+venv: $(STAMP) ## Create .venv (Python 3.11+) and install the project with its dev tools
+
+$(PY):
+	@python="$$(command -v python3.11 || command -v python3 || true)"
+	if [ -z "$$python" ] || ! "$$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+	    echo "make: Python 3.11 or newer is needed (python3.11 or python3 on PATH)" >&2
+	    exit 1
+	fi
+	if ! "$$python" -m venv $(VENV); then
+	    if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+	        echo "make: cannot create $(VENV); install python3-venv" >&2
+	        exit 1
+	    fi
+	    echo "make: installing python3-venv"
+	    apt-get update
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv
+	    rm -rf $(VENV)
+	    "$$python" -m venv $(VENV)
+	fi
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[dev]'
+	touch $@
+
+db: venv ## Start the private database server (unless BANK_DATABASE_URL is set)
+	@if [ -n "$${BANK_DATABASE_URL:-}" ]; then
+	    echo "db: using BANK_DATABASE_URL"
+	else
+	    $(DBSERVER) start
+	fi
+
+db-stop: ## Stop the private database server
+	@$(DBSERVER) stop
+
+db-status: ## Show the private database server's state
+	@$(DBSERVER) status
+
+migrate: db ## Apply schema, procedures, triggers, views, users and grants
+	@$(WITH_DB)
+	$(PY) -m scripts.migrate
+
+seed: db ## Migrate, then load the demo data (data/*.sql)
+	@$(WITH_DB)
+	$(PY) -m scripts.migrate --seed
+
+run: db ## Migrate, seed, and serve the API and frontend on :8000 (Ctrl-C stops all)
+	@$(WITH_DB)
+	$(PY) -m scripts.migrate --seed
+	children=()
+	trap 'kill "$${children[@]}" 2>/dev/null || true; wait' EXIT
+	trap 'exit 130' INT TERM
+	# >>> Background services: start the risk worker and the dashboard here, one line each,
+	# >>> recording the pid so Ctrl-C stops them too, e.g.
+	# >>>   $(PY) -m ai_worker & children+=($$!)
+	# >>>   $(BIN)/streamlit run dashboard/app.py --server.port 8501 --server.headless true & children+=($$!)
+	echo "bank: API and frontend on http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
+	$(BIN)/uvicorn api.main:app --host $(HOST) --port $(PORT)
+
+test: db ## Lint, type-check and run the whole suite against a throwaway database
+	@$(WITH_DB)
+	failed=""
+	$(BIN)/ruff check . || failed="$$failed ruff"
+	$(BIN)/mypy || failed="$$failed mypy"
+	status=0
+	$(BIN)/pytest $(PYTEST_ARGS) || status=$$?
+	if [ "$$status" -eq 5 ]; then
+	    echo "make test: pytest collected no tests" >&2
+	    failed="$$failed pytest(no-tests)"
+	elif [ "$$status" -ne 0 ]; then
+	    failed="$$failed pytest"
+	fi
+	if [ -n "$$failed" ]; then
+	    echo "make test: FAILED:$$failed" >&2
+	    exit 1
+	fi
+	echo "make test: all passed"
+
+lint: venv ## ruff and mypy only
+	@$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: db ## Ledger benchmark (python -m bench.ledger_bench)
+	@$(WITH_DB)
+	$(PY) -m bench.ledger_bench $(BENCH_ARGS)
+
+stop: ## Stop what `make run` left running (the private database server)
+	@$(DBSERVER) stop
+
+clean: ## Stop the private server, then delete .run/ (its data included)
+	@$(DBSERVER) stop
+	rm -rf .run

@@ -1,0 +1,1 @@
+"""Benchmarks: they print tables; the README's performance section records their results."""

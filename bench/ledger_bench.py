@@ -1,0 +1,283 @@
+"""Procedure-level benchmark: transfers per second and latency through sp_perform_transfer.
+
+Runs against a fresh `bank_bench` database on the configured server (the private one under
+.run/ by default), connected as bank_app exactly as the API is. For an honest ceiling it also
+measures, in the same run, a minimal two-row transfer procedure (two UPDATEs, no checks,
+no journal) created only in the bench database.
+
+    python -m bench.ledger_bench [--seconds 5] [--connections 1,16,64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiomysql
+
+from api.config import DatabaseAddress, get_settings
+from scripts.dbserver import resolve_admin_url
+from scripts.migrate import connect, drop_database, migrate
+
+BENCH_DB = "bank_bench"
+ACCOUNTS = 2000
+BATCH_SIZE = 100
+
+MINIMAL_TRANSFER = """
+CREATE PROCEDURE bench_minimal_transfer(IN p_from BIGINT UNSIGNED, IN p_to BIGINT UNSIGNED,
+                                        IN p_amount DECIMAL(20,4))
+BEGIN
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    START TRANSACTION;
+    UPDATE accounts SET balance = balance - p_amount,
+                        available_balance = available_balance - p_amount
+    WHERE id = p_from;
+    UPDATE accounts SET balance = balance + p_amount,
+                        available_balance = available_balance + p_amount
+    WHERE id = p_to;
+    COMMIT;
+END
+"""
+
+
+@dataclass
+class Result:
+    name: str
+    connections: int
+    calls: int
+    transfers: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.transfers / self.seconds
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+def prepare(admin_url: str) -> tuple[DatabaseAddress, list[tuple[int, str]]]:
+    """A fresh bench database with ACCOUNTS funded JOD accounts with high limits."""
+    drop_database(admin_url, BENCH_DB)
+    migrate(admin_url, database=BENCH_DB)
+    admin = DatabaseAddress.from_url(admin_url).with_database(BENCH_DB)
+    conn = connect(admin)
+    accounts: list[tuple[int, str]] = []
+    with conn.cursor() as cur:
+        cur.execute("DROP PROCEDURE IF EXISTS bench_minimal_transfer")
+        cur.execute(MINIMAL_TRANSFER)
+        cur.execute(
+            "INSERT INTO users (username, password_hash) SELECT CONCAT('bench', seq), '!' "
+            f"FROM seq_1_to_{ACCOUNTS}"
+        )
+        cur.execute("SELECT id FROM users WHERE username LIKE 'bench%' ORDER BY id")
+        user_ids = [row[0] for row in cur.fetchall()]
+        for uid in user_ids:
+            cur.execute("CALL sp_create_account(%s, 'checking', 'JOD', %s)", (uid, uid))
+            account_id, number = cur.fetchone()[:2]
+            cur.nextset()
+            cur.execute("CALL sp_set_account_limits(%s, 0, 1000000, 1000000000, 1)", (account_id,))
+            cur.nextset()
+            cur.execute(
+                "CALL sp_deposit_cash(%s, 1000000, 'bench float', %s, 1, NULL, NULL)",
+                (account_id, f"bench-{account_id}"),
+            )
+            cur.nextset()
+            accounts.append((account_id, number))
+    conn.close()
+    return admin.as_role("bank_app", get_settings().app_db_password), accounts
+
+
+async def run_load(
+    name: str,
+    address: DatabaseAddress,
+    connections: int,
+    seconds: float,
+    make_call: Callable[[aiomysql.Cursor, int], Awaitable[int]],
+) -> Result:
+    """`connections` workers call as fast as they can for `seconds`; returns the totals."""
+    pool = await aiomysql.create_pool(
+        host=address.host,
+        port=address.port,
+        user=address.user,
+        password=address.password,
+        db=address.database,
+        autocommit=True,
+        minsize=connections,
+        maxsize=connections,
+    )
+    latencies: list[float] = []
+    counters = {"calls": 0, "transfers": 0, "errors": 0}
+    deadline = time.perf_counter() + seconds
+
+    async def worker(index: int) -> None:
+        async with pool.acquire() as conn, conn.cursor() as cur:
+            n = 0
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                try:
+                    transfers = await make_call(cur, index * 1_000_003 + n)
+                    while await cur.nextset():
+                        pass
+                except aiomysql.Error:
+                    counters["errors"] += 1
+                    continue
+                finally:
+                    n += 1
+                latencies.append((time.perf_counter() - started) * 1000)
+                counters["calls"] += 1
+                counters["transfers"] += transfers
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(connections)))
+    elapsed = time.perf_counter() - began
+    pool.close()
+    await pool.wait_closed()
+    return Result(
+        name,
+        connections,
+        counters["calls"],
+        counters["transfers"],
+        elapsed,
+        latencies,
+        counters["errors"],
+    )
+
+
+def scenarios(
+    accounts: list[tuple[int, str]],
+) -> dict[str, Callable[[aiomysql.Cursor, int], Awaitable[int]]]:
+    ids = [a[0] for a in accounts]
+    numbers = [a[1] for a in accounts]
+    hot = numbers[0]
+    count = len(accounts)
+
+    def pair(n: int) -> tuple[int, int]:
+        src = (n * 7919) % (count - 1) + 1
+        dst = (src + 1 + (n * 104729) % (count - 2)) % count
+        return src, dst if dst != src else (src + 1) % count or 1
+
+    async def minimal(cur: aiomysql.Cursor, n: int) -> int:
+        src, dst = pair(n)
+        await cur.execute("CALL bench_minimal_transfer(%s, %s, 1)", (ids[src], ids[dst]))
+        return 1
+
+    async def uniform(cur: aiomysql.Cursor, n: int) -> int:
+        src, dst = pair(n)
+        await cur.execute(
+            "CALL sp_perform_transfer(%s, %s, '1.000', 0, NULL, %s, 1, NULL, NULL)",
+            (ids[src], numbers[dst], secrets.token_hex(12)),
+        )
+        return 1
+
+    async def hot_account(cur: aiomysql.Cursor, n: int) -> int:
+        src, _ = pair(n)
+        await cur.execute(
+            "CALL sp_perform_transfer(%s, %s, '1.000', 0, NULL, %s, 1, NULL, NULL)",
+            (ids[src], hot, secrets.token_hex(12)),
+        )
+        return 1
+
+    async def batch(cur: aiomysql.Cursor, n: int) -> int:
+        src, _ = pair(n)
+        items = [
+            {"to_account_number": numbers[(src + 1 + i * 13) % count], "amount": "1.000"}
+            for i in range(BATCH_SIZE)
+        ]
+        items = [item for item in items if item["to_account_number"] != numbers[src]]
+        await cur.execute(
+            "CALL sp_perform_batch_transfer(%s, %s, NULL, %s, 1, NULL, NULL)",
+            (ids[src], json.dumps(items), secrets.token_hex(12)),
+        )
+        return len(items)
+
+    return {
+        "minimal two-row procedure (ceiling)": minimal,
+        "sp_perform_transfer, uniform": uniform,
+        "sp_perform_transfer, hot account": hot_account,
+        f"sp_perform_batch_transfer ({BATCH_SIZE}/call), uniform": batch,
+    }
+
+
+def server_settings(admin_url: str) -> dict[str, str]:
+    conn = connect(DatabaseAddress.from_url(admin_url), use_database=False)
+    with conn.cursor() as cur:
+        cur.execute("SELECT VERSION(), @@innodb_flush_log_at_trx_commit, @@sync_binlog, @@log_bin")
+        version, flush, sync_binlog, log_bin = cur.fetchone()
+    conn.close()
+    return {
+        "version": version,
+        "innodb_flush_log_at_trx_commit": str(flush),
+        "sync_binlog": str(sync_binlog),
+        "log_bin": str(log_bin),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--connections", default="1,16,64")
+    args = parser.parse_args()
+    levels = [int(c) for c in args.connections.split(",")]
+
+    admin_url = resolve_admin_url()
+    settings = server_settings(admin_url)
+    print(
+        f"# ledger benchmark: {platform.node()}, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}, MariaDB {settings['version']}"
+    )
+    print(
+        "# durability: innodb_flush_log_at_trx_commit="
+        f"{settings['innodb_flush_log_at_trx_commit']}, "
+        f"log_bin={settings['log_bin']}, sync_binlog={settings['sync_binlog']}; "
+        f"{args.seconds:.0f}s per cell; client and server share the machine's cores"
+    )
+    print("# preparing bench database ...", flush=True)
+    app, accounts = prepare(admin_url)
+    print()
+    print("| scenario | conns | transfers/s | calls/s | p50 ms | p99 ms | errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, make_call in scenarios(accounts).items():
+        for connections in levels:
+            result = await run_load(name, app, connections, args.seconds, make_call)
+            print(
+                f"| {name} | {connections} | {result.rate:,.0f} | "
+                f"{result.calls / result.seconds:,.0f} | "
+                f"{result.percentile(50):.2f} | {result.percentile(99):.2f} | {result.errors} |",
+                flush=True,
+            )
+    check = connect(DatabaseAddress.from_url(admin_url).with_database(BENCH_DB), dict_rows=True)
+    with check.cursor() as cur:
+        cur.execute("SELECT COUNT(*) AS n FROM vw_ledger_integrity_check")
+        problems = cur.fetchone()["n"]
+    check.close()
+    print(
+        f"\n# integrity check after the run: {problems} problems "
+        "(the minimal procedure bypasses the journal, so it shows up as balance mismatches)"
+        if problems
+        else "\n# integrity check after the run: clean"
+    )
+    drop_database(admin_url, BENCH_DB)
+
+
+if __name__ == "__main__":
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
+        pass
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""Developer and operations tooling: the private database server and the migrator."""
