@@ -1,6 +1,8 @@
 -- sp_list_transactions: transaction history, newest first, with keyset pagination.
--- With p_user_id, only transactions that touch one of that user's accounts (or that the
--- user initiated); NULL for staff. Every filter is optional (NULL = any).
+-- With p_user_id, only transactions that touch one of that user's accounts or that the
+-- user initiated; NULL for staff. Every filter is optional (NULL = any).
+-- A user's history is gathered through the from/to/initiator indexes (a union of index
+-- lookups) rather than by scanning the whole journal.
 -- Parameters: p_user_id, p_account_id, p_type, p_status, p_from, p_to (created_at range,
 --             inclusive), p_min_amount, p_max_amount, p_before_id (cursor: ids below it),
 --             p_limit (1..500).
@@ -21,21 +23,45 @@ CREATE PROCEDURE sp_list_transactions(
     IN p_limit INT)
 READS SQL DATA
 BEGIN
+    DECLARE v_before BIGINT UNSIGNED DEFAULT IFNULL(p_before_id, 18446744073709551615);
     IF p_limit IS NULL OR p_limit < 1 OR p_limit > 500 THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: limit must be between 1 and 500';
     END IF;
-    SELECT v.*, FALSE AS replayed
-    FROM vw_transactions v
-    WHERE (p_user_id IS NULL OR v.from_user_id = p_user_id OR v.to_user_id = p_user_id OR v.initiator_id = p_user_id)
-      AND (p_account_id IS NULL OR v.from_account_id = p_account_id OR v.to_account_id = p_account_id)
-      AND (p_type IS NULL OR v.type = p_type)
-      AND (p_status IS NULL OR v.status = p_status)
-      AND (p_from IS NULL OR v.created_at >= p_from)
-      AND (p_to IS NULL OR v.created_at <= p_to)
-      AND (p_min_amount IS NULL OR v.amount >= p_min_amount)
-      AND (p_max_amount IS NULL OR v.amount <= p_max_amount)
-      AND (p_before_id IS NULL OR v.id < p_before_id)
-    ORDER BY v.id DESC
-    LIMIT p_limit;
+    IF p_user_id IS NULL AND p_account_id IS NULL THEN
+        SELECT v.*, FALSE AS replayed
+        FROM vw_transactions v
+        WHERE v.id < v_before
+          AND (p_type IS NULL OR v.type = p_type)
+          AND (p_status IS NULL OR v.status = p_status)
+          AND (p_from IS NULL OR v.created_at >= p_from)
+          AND (p_to IS NULL OR v.created_at <= p_to)
+          AND (p_min_amount IS NULL OR v.amount >= p_min_amount)
+          AND (p_max_amount IS NULL OR v.amount <= p_max_amount)
+        ORDER BY v.id DESC
+        LIMIT p_limit;
+    ELSE
+        SELECT v.*, FALSE AS replayed
+        FROM (
+            SELECT t.id FROM transactions t JOIN accounts a ON a.id = t.from_account_id
+            WHERE (p_user_id IS NULL OR a.user_id = p_user_id)
+              AND (p_account_id IS NULL OR a.id = p_account_id) AND t.id < v_before
+            UNION
+            SELECT t.id FROM transactions t JOIN accounts a ON a.id = t.to_account_id
+            WHERE (p_user_id IS NULL OR a.user_id = p_user_id)
+              AND (p_account_id IS NULL OR a.id = p_account_id) AND t.id < v_before
+            UNION
+            SELECT t.id FROM transactions t
+            WHERE p_account_id IS NULL AND t.initiator_id = p_user_id AND t.id < v_before
+        ) ids
+        JOIN vw_transactions v ON v.id = ids.id
+        WHERE (p_type IS NULL OR v.type = p_type)
+          AND (p_status IS NULL OR v.status = p_status)
+          AND (p_from IS NULL OR v.created_at >= p_from)
+          AND (p_to IS NULL OR v.created_at <= p_to)
+          AND (p_min_amount IS NULL OR v.amount >= p_min_amount)
+          AND (p_max_amount IS NULL OR v.amount <= p_max_amount)
+        ORDER BY v.id DESC
+        LIMIT p_limit;
+    END IF;
 END$$
 DELIMITER ;

@@ -517,3 +517,40 @@ class TestStatement:
                 10,
             )
         assert error_code(err.value) == "INVALID_ARGUMENT"
+
+
+class TestHistory:
+    def test_user_scope_filters_and_keyset_pages(self, admin_conn, app_conn, customer):
+        stranger = open_account(app_conn, new_user(admin_conn), "JOD")
+        deposit(app_conn, stranger["id"], "50")
+        for amount in ("1", "2", "3"):
+            transfer(app_conn, customer["main"]["id"], customer["spare"]["account_number"], amount)
+        transfer(app_conn, stranger["id"], customer["spare"]["account_number"], "7")
+
+        def history(**filters):
+            args = {
+                "user": customer["user"],
+                "account": None,
+                "type": None,
+                "status": None,
+                "from": None,
+                "to": None,
+                "min": None,
+                "max": None,
+                "before": None,
+                "limit": 50,
+            } | filters
+            return call(app_conn, "sp_list_transactions", *args.values())
+
+        everything = history()
+        assert [t["type"] for t in everything] == ["transfer"] * 4 + ["deposit"]
+        assert all(stranger["id"] != t["to_account_id"] for t in everything)
+        assert [t["amount"] for t in history(type="transfer", min="2", max="3")] == [
+            Decimal("3"),
+            Decimal("2"),
+        ]
+        page = history(limit=2)
+        rest = history(limit=50, before=page[-1]["id"])
+        assert [t["id"] for t in page + rest] == [t["id"] for t in everything]
+        assert len(history(account=customer["spare"]["id"])) == 4
+        assert history(user=customer["user"], account=stranger["id"]) == []
