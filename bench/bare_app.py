@@ -1,9 +1,11 @@
 """The honest ceiling for bench/http_bench.py: the least a transfer over HTTP can cost here.
 
-One FastAPI endpoint that decodes a JWT and calls a minimal two-row transfer procedure
+`/transfer` decodes a JWT and calls a minimal two-row transfer procedure
 (`bench_min_transfer`, created by the benchmark in its throwaway database) over the same
 aiomysql pool settings as the real API. No validation beyond the JWT, no ledger entries,
 no idempotency, no limits: what is left is uvicorn + FastAPI + JWT + one round trip.
+`/transfer-ledger` is the same bare stack calling the real `sp_perform_transfer`, which
+separates the cost of the API layer from the cost of the ledger procedure.
 
     BENCH_DB_HOST/PORT/USER/PASSWORD/NAME, BENCH_JWT_SECRET
     uvicorn bench.bare_app:app --workers 2 --loop uvloop --http httptools --no-access-log
@@ -25,6 +27,12 @@ from pydantic import BaseModel
 class Transfer(BaseModel):
     from_id: int
     to_id: int
+    amount: Decimal
+
+
+class LedgerTransfer(BaseModel):
+    from_id: int
+    to_number: str
     amount: Decimal
 
 
@@ -68,3 +76,23 @@ async def transfer(body: Transfer, authorization: str = Header()) -> dict[str, o
         while await cur.nextset():
             pass
     return {"id": row[0], "user": claims["sub"], "amount": str(body.amount)}
+
+
+@app.post("/transfer-ledger")
+async def transfer_ledger(body: LedgerTransfer, authorization: str = Header(),
+                          idempotency_key: str = Header()) -> dict[str, object]:
+    """The same bare stack calling the real sp_perform_transfer: isolates the procedure's cost."""
+    try:
+        claims = jwt.decode(authorization.removeprefix("Bearer "), SECRET, algorithms=["HS256"],
+                            options={"verify_iss": False})
+    except jwt.PyJWTError as exc:
+        raise HTTPException(401) from exc
+    user = int(claims["sub"])
+    async with app.state.pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute("CALL sp_perform_transfer(%s, %s, %s, 0, NULL, %s, %s, %s, %s)",
+                          (body.from_id, body.to_number, body.amount, idempotency_key, user,
+                           claims["sid"], user))
+        row = await cur.fetchone()
+        while await cur.nextset():
+            pass
+    return {"id": row[0], "user": user, "amount": str(body.amount)}

@@ -1,6 +1,6 @@
 -- wrk script for bench/http_bench.py. Environment:
 --   BENCH_USERS  file with one line per user: token acc1_id acc1_number acc2_id acc2_number
---   BENCH_MODE   transfer | mix | batch | bare
+--   BENCH_MODE   health | transfer | mix | batch | bare | bare_ledger
 --   BENCH_BATCH  transfers per batch request (batch mode)
 --   BENCH_RUN    a run id, so Idempotency-Keys never repeat across runs
 local users = {}
@@ -49,7 +49,13 @@ end
 
 request = function()
   local user = users[math.random(#users)]
-  if mode == "bare" then
+  if mode == "health" then
+    return wrk.format("GET", "/health")
+  elseif mode == "bare_ledger" then
+    local body = '{"from_id":' .. user.a1 .. ',"to_number":"' .. other(user).n1 ..
+                 '","amount":"0.010"}'
+    return wrk.format("POST", "/transfer-ledger", headers(user), body)
+  elseif mode == "bare" then
     local peer = other(user)
     local body = '{"from_id":' .. user.a1 .. ',"to_id":' .. peer.a1 .. ',"amount":"0.010"}'
     return wrk.format("POST", "/transfer", headers(user), body)

@@ -294,6 +294,10 @@ def verdict(results: list[Result]) -> str:
             notes.append(
                 f"api/bare transfers at {conns} connections: {full / bare:.0%} (target >= 75%)"
             )
+    for conns in (1, 16, 64):
+        full, floor = rate("api", "transfer", conns), rate("bare", "sp_perform_transfer", conns)
+        if full and floor:
+            notes.append(f"api/bare-with-the-real-procedure at {conns}: {full / floor:.0%}")
     one = [r for r in results if (r.stack, r.scenario, r.connections) == ("api", "transfer", 1)]
     if one:
         notes.append(f"api p50 at 1 connection: {one[0].p50_ms:.1f} ms (target <= 6 ms)")
@@ -377,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
                     [(a1,) for a1, _ in ids],
                 )
             run_wrk(base, "transfer", 16, 3, users_file, args.batch)  # warm-up
+            results += measure("api", "GET /health (no db)", "health", base, args, users_file)
             results += measure("api", "transfer", "transfer", base, args, users_file)
             results += measure("api", "mix (70% transfer)", "mix", base, args, users_file)
             results += measure(
@@ -402,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
             wait_until(f"{bare_url}/transfer", server)
             run_wrk(bare_url, "bare", 16, 3, users_file, args.batch)  # warm-up
             results += measure("bare", "transfer", "bare", bare_url, args, users_file)
+            results += measure("bare", "sp_perform_transfer", "bare_ledger", bare_url, args,
+                               users_file)
         finally:
             stop(server)
         conn.close()

@@ -1,0 +1,1 @@
+"""Thin async HTTP layer over the ledger's stored procedures."""

@@ -1,0 +1,149 @@
+"""Login, sessions, refresh-token rotation and the transaction PIN (bcrypt off the loop)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import anyio.to_thread
+
+from api.config import Settings
+from api.errors import (
+    InvalidCredentials,
+    LoginLocked,
+    MfaInvalid,
+    PinInvalid,
+    PinLocked,
+    PinRequired,
+    UserBlocked,
+)
+from api.ledger import Ledger, Row
+from api.schemas import MfaChallengeResponse, TokenResponse
+from api.security import mfa
+from api.security.passwords import verify_secret
+from api.security.pii import PiiCipher
+from api.security.tokens import (
+    AccessClaims,
+    decode_mfa_challenge,
+    issue_access_token,
+    issue_mfa_challenge,
+    new_refresh_token,
+    new_session_id,
+    refresh_token_hash,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _retry_after(until: datetime) -> dict[str, str]:
+    seconds = max(1, int((until - _now()).total_seconds()) + 1)
+    return {"Retry-After": str(seconds)}
+
+
+async def login(
+    ledger: Ledger, settings: Settings, *, username: str, password: str, ip: str,
+    user_agent: str | None,
+) -> TokenResponse | MfaChallengeResponse:
+    """Check the password (or refuse a locked username) and open a session or an MFA challenge."""
+    found = await ledger.login_lookup(username)
+    user_id = found["user_id"]
+    locked_until = found["locked_until"]
+    if locked_until is not None:
+        await ledger.login_failed(username=username, user_id=user_id, outcome="locked", ip=ip,
+                                  user_agent=user_agent)
+        raise LoginLocked(headers=_retry_after(locked_until))
+
+    ok = await verify_secret(password, found["password_hash"], rounds=settings.bcrypt_rounds)
+    if not ok:
+        failed = await ledger.login_failed(username=username, user_id=user_id, outcome="failure",
+                                           ip=ip, user_agent=user_agent)
+        if failed["locked_until"] is not None:
+            raise LoginLocked(headers=_retry_after(failed["locked_until"]))
+        raise InvalidCredentials()
+    if found["status"] != "active":
+        await ledger.login_failed(username=username, user_id=user_id, outcome="blocked", ip=ip,
+                                  user_agent=user_agent)
+        raise UserBlocked()
+    if found["mfa_enabled"]:
+        challenge = issue_mfa_challenge(settings, user_id=int(user_id))
+        return MfaChallengeResponse(challenge_id=challenge,
+                                    expires_in=settings.mfa_challenge_minutes * 60)
+    return await open_session(ledger, settings, user_id=int(user_id), ip=ip,
+                              user_agent=user_agent)
+
+
+async def verify_mfa_login(
+    ledger: Ledger, settings: Settings, pii: PiiCipher, *, challenge_id: str, code: str, ip: str,
+    user_agent: str | None,
+) -> TokenResponse:
+    """The second login step: a valid challenge plus a current TOTP code."""
+    user_id = decode_mfa_challenge(settings, challenge_id)
+    secrets = await ledger.user_secrets(session_id=None, user_id=user_id)
+    secret = pii.decrypt("mfa_secret", secrets["mfa_secret_enc"])
+    if secrets["status"] != "active" or not secrets["mfa_enabled"] or secret is None:
+        raise MfaInvalid()
+    if not await anyio.to_thread.run_sync(mfa.verify_code, secret, code):
+        failed = await ledger.login_failed(username=str(secrets["username"]), user_id=user_id,
+                                           outcome="mfa_failure", ip=ip, user_agent=user_agent)
+        if failed["locked_until"] is not None:
+            raise LoginLocked(headers=_retry_after(failed["locked_until"]))
+        raise MfaInvalid()
+    return await open_session(ledger, settings, user_id=user_id, ip=ip, user_agent=user_agent)
+
+
+async def open_session(
+    ledger: Ledger, settings: Settings, *, user_id: int, ip: str, user_agent: str | None
+) -> TokenResponse:
+    session_id = new_session_id()
+    refresh, refresh_hash = new_refresh_token()
+    now = _now()
+    row = await ledger.login_succeeded(
+        user_id=user_id, session_id=session_id, refresh_hash=refresh_hash,
+        session_expires_at=now + timedelta(days=settings.refresh_token_days),
+        refresh_expires_at=now + timedelta(days=settings.refresh_token_days),
+        ip=ip, user_agent=user_agent)
+    return _tokens(settings, row, refresh)
+
+
+async def rotate(ledger: Ledger, settings: Settings, *, refresh_token: str) -> TokenResponse:
+    """Spend a refresh token for a new pair; a reused one revokes its family (401)."""
+    refresh, new_hash = new_refresh_token()
+    row = await ledger.refresh(
+        token_hash=refresh_token_hash(refresh_token), new_hash=new_hash,
+        new_expires_at=_now() + timedelta(days=settings.refresh_token_days))
+    return _tokens(settings, row, refresh)
+
+
+def _tokens(settings: Settings, row: Row, refresh: str) -> TokenResponse:
+    access, lifetime = issue_access_token(
+        settings, user_id=int(row["user_id"]), role=str(row["role"]),
+        session_id=str(row["session_id"]), has_pin=bool(row["has_pin"]))
+    return TokenResponse(access_token=access, refresh_token=refresh, expires_in=lifetime)
+
+
+async def check_pin(ledger: Ledger, settings: Settings, claims: AccessClaims,
+                    pin: str | None) -> None:
+    """Demand the PIN when the caller has one; 3 wrong PINs lock money movement for 15 min.
+
+    Tokens record whether their user had a PIN when issued, and setting a PIN ends every
+    session, so a user without a PIN pays no database round trip or bcrypt here.
+    """
+    if not claims.has_pin:
+        return
+    if pin is None:
+        raise PinRequired()
+    secrets = await ledger.user_secrets(session_id=claims.session_id, user_id=claims.user_id)
+    if secrets["pin_locked_until"] is not None:
+        raise PinLocked(headers=_retry_after(secrets["pin_locked_until"]))
+    if secrets["pin_hash"] is None:
+        return
+    if await verify_secret(pin, secrets["pin_hash"]):
+        if secrets["pin_failed_count"]:
+            await ledger.record_pin_attempt(user_id=claims.user_id, success=True)
+        return
+    attempt = await ledger.record_pin_attempt(user_id=claims.user_id, success=False)
+    if attempt["pin_locked_until"] is not None:
+        raise PinLocked(headers=_retry_after(attempt["pin_locked_until"]))
+    left = 3 - int(attempt["pin_failed_count"])
+    raise PinInvalid(f"The transaction PIN is wrong; {left} attempt(s) left before a lock.")

@@ -1,0 +1,115 @@
+"""One place for configuration: environment variables (prefix BANK_) and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+DEFAULT_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseAddress(BaseModel):
+    """Where a MariaDB/MySQL server is and who to log in as."""
+
+    host: str = "127.0.0.1"
+    port: int = 3306
+    user: str
+    password: str = ""
+    database: str = "bank"
+    unix_socket: str | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> DatabaseAddress:
+        """Parse `mysql://user:pass@host:port/db?unix_socket=/path`."""
+        parts = urlparse(url)
+        if parts.scheme not in {"mysql", "mariadb", "mysql+aiomysql", "mysql+pymysql"}:
+            raise ValueError(f"unsupported database URL scheme {parts.scheme!r}")
+        query = dict(item.split("=", 1) for item in parts.query.split("&") if "=" in item)
+        return cls(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 3306,
+            user=unquote(parts.username or "root"),
+            password=unquote(parts.password or ""),
+            database=(parts.path or "/").lstrip("/") or "bank",
+            unix_socket=unquote(query["unix_socket"]) if "unix_socket" in query else None,
+        )
+
+    def as_role(self, user: str, password: str) -> DatabaseAddress:
+        """The same server and database, logged in as another user."""
+        return self.model_copy(update={"user": user, "password": password})
+
+    def with_database(self, database: str) -> DatabaseAddress:
+        return self.model_copy(update={"database": database})
+
+
+class Settings(BaseSettings):
+    """Every tunable of the service. Safe defaults for local use."""
+
+    model_config = SettingsConfigDict(env_prefix="BANK_", env_file=".env", extra="ignore")
+
+    env: str = "development"
+    # Admin URL used by the migrator; the service itself logs in as `bank_app`.
+    database_url: str | None = None
+    db_name: str = "bank"
+    app_db_password: str = "bank_app_local_pw"
+    worker_db_password: str = "bank_worker_local_pw"
+    readonly_db_password: str = "bank_readonly_local_pw"
+    db_pool_min: int = 2
+    db_pool_max: int = 20
+    # Deadlock (1213) and lock-wait timeout (1205) are retried this many times in total.
+    db_retry_attempts: int = 4
+
+    jwt_secret: str = DEFAULT_JWT_SECRET
+    jwt_algorithm: str = "HS256"
+    jwt_issuer: str = "bank"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 14
+    mfa_challenge_minutes: int = 5
+    # 32 bytes, base64: the AES-GCM key for personal data at rest (also keys the email hash).
+    pii_key: str = DEFAULT_PII_KEY
+    bcrypt_rounds: int = 12
+
+    # Rate limits in the `limits` notation ("5/minute"); keyed per IP or per user.
+    rate_limits_enabled: bool = True
+    rate_limit_login: str = "5/minute"
+    rate_limit_register: str = "3/minute"
+    rate_limit_money: str = "20/minute"
+    rate_limit_read: str = "120/minute"
+
+    cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:8000"])
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+
+    log_level: str = "INFO"
+    # One JSON line per request, written by a background thread (never blocks the loop).
+    access_log: bool = True
+    frontend_dir: Path = REPO_ROOT / "frontend"
+    schema_dir: Path = REPO_ROOT / "schema"
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Settings:
+        if self.env == "production" and self.jwt_secret == DEFAULT_JWT_SECRET:
+            raise ValueError("BANK_JWT_SECRET must be set to a private value in production")
+        if self.env == "production" and self.pii_key == DEFAULT_PII_KEY:
+            raise ValueError("BANK_PII_KEY must be set to a private value in production")
+        return self
+
+    def admin_address(self) -> DatabaseAddress:
+        if not self.database_url:
+            raise RuntimeError(
+                "BANK_DATABASE_URL is not set; run `make run` or `python -m scripts.dbserver url`"
+            )
+        return DatabaseAddress.from_url(self.database_url).with_database(self.db_name)
+
+    def app_address(self) -> DatabaseAddress:
+        return self.admin_address().as_role("bank_app", self.app_db_password)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

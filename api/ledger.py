@@ -1,0 +1,326 @@
+"""The only Python that issues `CALL`: one helper plus a typed method per procedure.
+
+Every procedure owns its transaction (START TRANSACTION ... COMMIT inside), so calls run
+on autocommit connections. Business errors arrive as MySQL error 1644 with the message
+`CODE: text` and become the matching `BankError`; deadlocks (1213) and lock-wait
+timeouts (1205) roll the whole procedure back, so the call is retried a bounded number
+of times with jitter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import aiomysql
+import pymysql  # type: ignore[import-untyped]
+
+from api.errors import (
+    BankError,
+    DatabaseBusy,
+    InvalidArgument,
+    ServiceUnavailable,
+    UnknownCurrency,
+    error_for_code,
+)
+from api.observability import Metrics
+
+log = logging.getLogger("api.ledger")
+
+Row = dict[str, Any]
+
+_PROCEDURE_NAME = re.compile(r"^sp_[a-z0-9_]+$")
+_SIGNAL = 1644
+_RETRYABLE = {1213, 1205}  # deadlock, lock wait timeout
+_CONNECTION_LOST = {2003, 2006, 2013, 2014, 2055}
+# Values the procedure's parameter types cannot hold: the request was out of range.
+_BAD_VALUE = {1264, 1265, 1292, 1366, 1406, 1690, 3140}
+
+
+@dataclass(frozen=True, slots=True)
+class Currency:
+    code: str
+    name: str
+    exponent: int
+
+    @property
+    def quantum(self) -> Decimal:
+        return Decimal(1).scaleb(-self.exponent)
+
+    def quantize(self, amount: Decimal) -> Decimal:
+        return amount.quantize(self.quantum)
+
+
+class Ledger:
+    """Typed access to the stored procedures over an aiomysql pool."""
+
+    def __init__(self, pool: aiomysql.Pool, *, metrics: Metrics, retry_attempts: int = 4) -> None:
+        self.pool = pool
+        self.metrics = metrics
+        self.retry_attempts = max(1, retry_attempts)
+        self._currencies: dict[str, Currency] | None = None
+
+    # -- the one helper -------------------------------------------------------------
+
+    async def call(self, procedure: str, *args: Any, result_sets: int = 1) -> list[list[Row]]:
+        """Run `CALL procedure(args)`, return the first `result_sets` sets, drain the rest."""
+        if not _PROCEDURE_NAME.match(procedure):
+            raise ValueError(f"not a procedure name: {procedure!r}")
+        sql, args = _statement(procedure, args)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._execute(sql, args, result_sets)
+            except pymysql.err.MySQLError as exc:
+                number = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+                if number in _RETRYABLE and attempt < self.retry_attempts:
+                    self.metrics.db_retries.labels(procedure).inc()
+                    await asyncio.sleep(random.uniform(0.002, 0.010) * 2 ** (attempt - 1))
+                    continue
+                raise _map_error(procedure, number, exc) from exc
+
+    async def _execute(self, sql: str, args: tuple[Any, ...], result_sets: int) -> list[list[Row]]:
+        try:
+            conn = await self.pool.acquire()
+        except (TimeoutError, OSError, pymysql.err.OperationalError) as exc:
+            log.error("database unreachable: %s", type(exc).__name__)
+            raise ServiceUnavailable("The database is unreachable.") from exc
+        try:
+            sets: list[list[Row]] = []
+            async with conn.cursor() as cur:
+                await cur.execute(sql, args)
+                while True:
+                    if cur.description is not None:
+                        names = [column[0] for column in cur.description]
+                        rows = await cur.fetchall()
+                        if len(sets) < result_sets:
+                            sets.append([dict(zip(names, row, strict=True)) for row in rows])
+                    if not await cur.nextset():
+                        break
+            while len(sets) < result_sets:
+                sets.append([])
+            return sets
+        except pymysql.err.MySQLError:
+            raise
+        except BaseException:
+            # Cancelled or broken mid-protocol: the connection's state is unknown.
+            conn.close()
+            raise
+        finally:
+            self.pool.release(conn)
+
+    async def rows(self, procedure: str, *args: Any) -> list[Row]:
+        return (await self.call(procedure, *args))[0]
+
+    async def row(self, procedure: str, *args: Any) -> Row | None:
+        found = await self.rows(procedure, *args)
+        return found[0] if found else None
+
+    async def one(self, procedure: str, *args: Any) -> Row:
+        found = await self.row(procedure, *args)
+        if found is None:
+            log.error("%s returned no row", procedure)
+            raise BankError()
+        return found
+
+    # -- reference data ---------------------------------------------------------------
+
+    async def currencies(self) -> dict[str, Currency]:
+        """The currency table, read once per process (it changes with a migration only)."""
+        if self._currencies is None:
+            rows = await self.rows("sp_list_currencies")
+            self._currencies = {
+                r["code"]: Currency(code=r["code"], name=r["name"], exponent=int(r["exponent"]))
+                for r in rows
+            }
+        return self._currencies
+
+    async def currency(self, code: str) -> Currency:
+        found = (await self.currencies()).get(code)
+        if found is None:
+            raise UnknownCurrency(f"Unknown currency {code}.")
+        return found
+
+    async def schema_status(self) -> list[Row]:
+        return await self.rows("sp_schema_status")
+
+    # -- users and sessions -------------------------------------------------------------
+
+    async def register_user(
+        self, *, username: str, password_hash: str, email_hash: bytes | None,
+        email_enc: bytes | None, full_name_enc: bytes | None, phone_enc: bytes | None,
+        date_of_birth_enc: bytes | None,
+    ) -> Row:
+        return await self.one("sp_register_user", username, password_hash, email_hash, email_enc,
+                              full_name_enc, phone_enc, date_of_birth_enc)
+
+    async def login_lookup(self, username: str) -> Row:
+        return await self.one("sp_auth_login_lookup", username)
+
+    async def login_failed(
+        self, *, username: str, user_id: int | None, outcome: str, ip: str | None,
+        user_agent: str | None,
+    ) -> Row:
+        return await self.one("sp_auth_login_failed", username, user_id, outcome, ip, user_agent)
+
+    async def login_succeeded(
+        self, *, user_id: int, session_id: str, refresh_hash: bytes, session_expires_at: datetime,
+        refresh_expires_at: datetime, ip: str | None, user_agent: str | None,
+    ) -> Row:
+        return await self.one("sp_auth_login_succeeded", user_id, session_id, refresh_hash,
+                              session_expires_at, refresh_expires_at, ip, user_agent)
+
+    async def refresh(self, *, token_hash: bytes, new_hash: bytes, new_expires_at: datetime) -> Row:
+        return await self.one("sp_auth_refresh", token_hash, new_hash, new_expires_at)
+
+    async def logout(self, *, session_id: str, user_id: int, refresh_hash: bytes | None) -> None:
+        await self.call("sp_auth_logout", session_id, user_id, refresh_hash, result_sets=0)
+
+    async def principal(self, *, session_id: str, user_id: int, account_id: int | None) -> Row:
+        return await self.one("sp_auth_principal", session_id, user_id, account_id)
+
+    async def user_profile(self, user_id: int) -> Row:
+        return await self.one("sp_get_user_profile", user_id)
+
+    async def update_user_profile(
+        self, *, user_id: int, email_hash: bytes | None, email_enc: bytes | None,
+        full_name_enc: bytes | None, phone_enc: bytes | None,
+    ) -> Row:
+        return await self.one("sp_update_user_profile", user_id, email_hash, email_enc,
+                              full_name_enc, phone_enc)
+
+    async def user_secrets(self, *, session_id: str | None, user_id: int) -> Row:
+        return await self.one("sp_get_user_secrets", session_id, user_id)
+
+    async def set_pin(self, *, user_id: int, pin_hash: str) -> None:
+        await self.call("sp_set_user_pin", user_id, pin_hash, result_sets=0)
+
+    async def record_pin_attempt(self, *, user_id: int, success: bool) -> Row:
+        return await self.one("sp_record_pin_attempt", user_id, success)
+
+    async def set_mfa_secret(self, *, user_id: int, secret_enc: bytes) -> None:
+        await self.call("sp_set_mfa_secret", user_id, secret_enc, result_sets=0)
+
+    async def enable_mfa(self, *, user_id: int) -> None:
+        await self.call("sp_enable_mfa", user_id, result_sets=0)
+
+    # -- accounts ------------------------------------------------------------------------
+
+    async def create_account(
+        self, *, user_id: int, account_type: str, currency: str, actor_id: int
+    ) -> Row:
+        return await self.one("sp_create_account", user_id, account_type, currency, actor_id)
+
+    async def get_account(self, account_id: int) -> Row:
+        return await self.one("sp_get_account", account_id)
+
+    async def list_accounts(self, user_id: int) -> list[Row]:
+        return await self.rows("sp_list_accounts", user_id)
+
+    async def balance(self, *, account_id: int, at: datetime | None) -> Row:
+        return await self.one("sp_get_balance", account_id, at)
+
+    async def statement(
+        self, *, account_id: int, start: datetime | None, end: datetime | None,
+        after_entry_id: int | None, limit: int,
+    ) -> tuple[Row, list[Row]]:
+        header, entries = await self.call("sp_account_statement", account_id, start, end,
+                                          after_entry_id, limit, result_sets=2)
+        if not header:
+            raise BankError()
+        return header[0], entries
+
+    # -- money -------------------------------------------------------------------------------
+
+    async def deposit(
+        self, *, account_id: int, amount: Decimal, description: str | None, key: str,
+        actor_id: int, session_id: str | None, owner_id: int | None,
+    ) -> Row:
+        return await self.one("sp_deposit_cash", account_id, amount, description, key, actor_id,
+                              session_id, owner_id)
+
+    async def withdraw(
+        self, *, account_id: int, amount: Decimal, description: str | None, key: str,
+        actor_id: int, session_id: str | None, owner_id: int | None,
+    ) -> Row:
+        return await self.one("sp_withdraw_cash", account_id, amount, description, key, actor_id,
+                              session_id, owner_id)
+
+    async def transfer(
+        self, *, from_account_id: int, to_account_number: str, amount: Decimal, fee: Decimal,
+        description: str | None, key: str, actor_id: int, session_id: str | None,
+        owner_id: int | None,
+    ) -> Row:
+        return await self.one("sp_perform_transfer", from_account_id, to_account_number, amount,
+                              fee, description, key, actor_id, session_id, owner_id)
+
+    async def batch_transfer(
+        self, *, from_account_id: int, items: list[dict[str, Any]], description: str | None,
+        key: str, actor_id: int, session_id: str | None, owner_id: int | None,
+    ) -> list[Row]:
+        payload = json.dumps(items, default=str, separators=(",", ":"))
+        return await self.rows("sp_perform_batch_transfer", from_account_id, payload,
+                               description, key, actor_id, session_id, owner_id)
+
+    async def reverse(self, *, transaction_id: int, reason: str, key: str, actor_id: int) -> Row:
+        return await self.one("sp_reverse_transaction", transaction_id, reason, key, actor_id)
+
+    async def get_transaction(self, transaction_id: int) -> tuple[Row, list[Row]]:
+        header, entries = await self.call("sp_get_transaction", transaction_id, result_sets=2)
+        if not header:
+            raise error_for_code("TRANSACTION_NOT_FOUND", "")
+        return header[0], entries
+
+    async def list_transactions(
+        self, *, user_id: int | None, account_id: int | None, type: str | None,
+        status: str | None, start: datetime | None, end: datetime | None,
+        min_amount: Decimal | None, max_amount: Decimal | None, before_id: int | None,
+        limit: int,
+    ) -> list[Row]:
+        return await self.rows("sp_list_transactions", user_id, account_id, type, status, start,
+                               end, min_amount, max_amount, before_id, limit)
+
+
+def _statement(procedure: str, args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """`CALL p(%s, ...)` with its arguments; bytes become X'..' hex literals in the text.
+
+    aiomysql 0.3 escapes bytes with a PyMySQL helper that PyMySQL 1.2 removed
+    (PyMySQL issue 1274), so binary arguments (hashes, ciphertext) are inlined as hex,
+    which cannot carry anything but [0-9a-f].
+    """
+    placeholders: list[str] = []
+    values: list[Any] = []
+    for arg in args:
+        if isinstance(arg, bytes | bytearray):
+            placeholders.append(f"X'{bytes(arg).hex()}'")
+        else:
+            placeholders.append("%s")
+            values.append(arg)
+    return f"CALL {procedure}({', '.join(placeholders)})", tuple(values)
+
+
+def _map_error(procedure: str, number: int, exc: pymysql.err.MySQLError) -> BankError:
+    """Turn a driver error into the client-safe BankError (the raw message is only logged)."""
+    message = str(exc.args[1]) if len(exc.args) > 1 else ""
+    if number == _SIGNAL:
+        code, _, text = message.partition(":")
+        return error_for_code(code.strip(), text)
+    if number in _RETRYABLE:
+        log.warning("%s still contended after retries (%s)", procedure, number)
+        return DatabaseBusy(headers={"Retry-After": "1"})
+    if number in _CONNECTION_LOST:
+        log.error("%s: database connection lost (%s)", procedure, number)
+        return ServiceUnavailable("The database is unreachable.")
+    if number in _BAD_VALUE:
+        log.info("%s rejected a value (%s): %s", procedure, number, message)
+        return InvalidArgument("A value is out of range.")
+    log.error("%s failed with MySQL error %s: %s", procedure, number, message)
+    return BankError()

@@ -1,0 +1,69 @@
+"""Roles and what each may do: the one permission table (copied into the README).
+
+| permission            | customer | teller | manager | auditor | admin |
+|-----------------------|:--------:|:------:|:-------:|:-------:|:-----:|
+| accounts:own          |    x     |   x    |    x    |         |   x   |
+| accounts:read_any     |          |   x    |    x    |    x    |   x   |
+| money:move_own        |    x     |   x    |    x    |         |   x   |
+| money:cash_any        |          |   x    |    x    |         |   x   |
+| transactions:read_any |          |   x    |    x    |    x    |   x   |
+| transactions:reverse  |          |        |    x    |         |   x   |
+
+`accounts:own` opens and reads one's own accounts; `money:move_own` deposits to,
+withdraws from and transfers out of them. `money:cash_any` is the teller's counter:
+deposit to or withdraw from any customer's account. Everyone may read and edit their
+own profile, PIN and second factor. Auditors read everything and change nothing.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    TELLER = "teller"
+    MANAGER = "manager"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    ACCOUNTS_OWN = "accounts:own"
+    ACCOUNTS_READ_ANY = "accounts:read_any"
+    MONEY_MOVE_OWN = "money:move_own"
+    MONEY_CASH_ANY = "money:cash_any"
+    TRANSACTIONS_READ_ANY = "transactions:read_any"
+    TRANSACTIONS_REVERSE = "transactions:reverse"
+
+
+P = Permission
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CUSTOMER: frozenset({P.ACCOUNTS_OWN, P.MONEY_MOVE_OWN}),
+    Role.TELLER: frozenset({P.ACCOUNTS_OWN, P.ACCOUNTS_READ_ANY, P.MONEY_MOVE_OWN,
+                            P.MONEY_CASH_ANY, P.TRANSACTIONS_READ_ANY}),
+    Role.MANAGER: frozenset({P.ACCOUNTS_OWN, P.ACCOUNTS_READ_ANY, P.MONEY_MOVE_OWN,
+                             P.MONEY_CASH_ANY, P.TRANSACTIONS_READ_ANY,
+                             P.TRANSACTIONS_REVERSE}),
+    Role.AUDITOR: frozenset({P.ACCOUNTS_READ_ANY, P.TRANSACTIONS_READ_ANY}),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+def role_can(role: str, permission: Permission) -> bool:
+    """True when `role` holds `permission` (unknown roles hold nothing)."""
+    try:
+        return permission in ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return False
+
+
+def permission_table_markdown() -> str:
+    """The table above, generated from ROLE_PERMISSIONS (the README copy is checked by a test)."""
+    roles = list(Role)
+    lines = ["| permission | " + " | ".join(r.value for r in roles) + " |",
+             "|---|" + "|".join(":-:" for _ in roles) + "|"]
+    for permission in Permission:
+        marks = " | ".join("x" if permission in ROLE_PERMISSIONS[r] else "" for r in roles)
+        lines.append(f"| `{permission.value}` | {marks} |")
+    return "\n".join(lines)

@@ -1,0 +1,85 @@
+"""/accounts: open, list and read accounts, balances (also as of a past instant), statements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import Currencies, CurrentUser, LedgerDep, OwnAccount, ReadLimit, require
+from api.errors import ValidationFailed
+from api.permissions import Permission
+from api.schemas import (
+    AccountCreateRequest,
+    AccountResponse,
+    BalanceResponse,
+    StatementResponse,
+    naive_utc,
+)
+
+router = APIRouter(prefix="/accounts", tags=["accounts"])
+
+
+
+@router.post("/", status_code=status.HTTP_201_CREATED, response_model=AccountResponse)
+async def create_account(
+    body: AccountCreateRequest, user: CurrentUser, ledger: LedgerDep, currencies: Currencies
+) -> AccountResponse:
+    """Open an account for the caller in one of the bank's currencies."""
+    require(user, Permission.ACCOUNTS_OWN)
+    row = await ledger.create_account(user_id=user.id, account_type=body.account_type,
+                                      currency=body.currency, actor_id=user.id)
+    return AccountResponse.of(row, currencies)
+
+
+@router.get("/", response_model=list[AccountResponse], dependencies=[ReadLimit])
+async def list_accounts(
+    user: CurrentUser, ledger: LedgerDep, currencies: Currencies
+) -> list[AccountResponse]:
+    """The caller's accounts."""
+    return [AccountResponse.of(row, currencies) for row in await ledger.list_accounts(user.id)]
+
+
+@router.get("/{account_id}", response_model=AccountResponse, dependencies=[ReadLimit])
+async def get_account(
+    account: OwnAccount, ledger: LedgerDep, currencies: Currencies
+) -> AccountResponse:
+    """One account (404 when it is not the caller's and their role may not read others')."""
+    return AccountResponse.of(await ledger.get_account(account.account_id), currencies)
+
+
+@router.get("/{account_id}/balance", response_model=BalanceResponse, dependencies=[ReadLimit])
+async def get_balance(
+    account: OwnAccount, ledger: LedgerDep, currencies: Currencies,
+    at: Annotated[datetime | None, Query(description="A past instant (ISO 8601)")] = None,
+) -> BalanceResponse:
+    """The balance now, or as it was at `at` (summed from the ledger entries)."""
+    row = await ledger.balance(account_id=account.account_id, at=naive_utc(at))
+    return BalanceResponse.of(row, currencies)
+
+
+@router.get("/{account_id}/statement", response_model=StatementResponse,
+            dependencies=[ReadLimit])
+async def get_statement(
+    account: OwnAccount, ledger: LedgerDep, currencies: Currencies,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+    cursor: Annotated[str | None, Query(max_length=20, pattern=r"^[0-9]+$",
+                                        description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> StatementResponse:
+    """Opening and closing balance for the period and its entries, oldest first, paged."""
+    if start is not None and end is not None and naive_utc(start) > naive_utc(end):  # type: ignore[operator]
+        raise ValidationFailed("`from` must not be after `to`.")
+    after = int(cursor) if cursor else None
+    if after is not None and after > 2**63 - 1:
+        raise ValidationFailed("cursor: out of range")
+    header, entries = await ledger.statement(account_id=account.account_id, start=naive_utc(start),
+                                             end=naive_utc(end), after_entry_id=after,
+                                             limit=limit + 1)
+    next_cursor = None
+    if len(entries) > limit:
+        entries = entries[:limit]
+        next_cursor = str(entries[-1]["entry_id"])
+    return StatementResponse.of(header, entries, next_cursor, currencies)

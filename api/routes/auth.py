@@ -1,0 +1,125 @@
+"""/auth: register, login (with optional TOTP step), refresh rotation, logout, me."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from cryptography.exceptions import InvalidTag
+from fastapi import APIRouter, Body, Response, status
+
+from api import auth
+from api.deps import (
+    Caller,
+    ClientIp,
+    CurrentUser,
+    LedgerDep,
+    LoginLimit,
+    PiiDep,
+    RegisterLimit,
+    SettingsDep,
+    UserAgent,
+)
+from api.errors import BankError
+from api.ledger import Row
+from api.schemas import (
+    LoginRequest,
+    LoginVerifyRequest,
+    LogoutRequest,
+    MfaChallengeResponse,
+    RefreshRequest,
+    RegisterRequest,
+    TokenResponse,
+    UserResponse,
+    utc,
+)
+from api.security.passwords import check_password_policy, hash_secret
+from api.security.pii import PiiCipher, normalise_email
+from api.security.tokens import refresh_token_hash
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+
+def user_response(row: Row, pii: PiiCipher) -> UserResponse:
+    """A user row (personal data still encrypted) as the API shows it to its owner."""
+    try:
+        dob = pii.decrypt("date_of_birth", row.get("date_of_birth_enc"))
+        return UserResponse(
+            id=row["id"], username=row["username"], role=row["role"], status=row["status"],
+            kyc_status=row["kyc_status"], mfa_enabled=bool(row["mfa_enabled"]),
+            pin_set=bool(row.get("has_pin")), created_at=utc(row.get("created_at")),
+            email=pii.decrypt("email", row.get("email_enc")),
+            full_name=pii.decrypt("full_name", row.get("full_name_enc")),
+            phone=pii.decrypt("phone", row.get("phone_enc")),
+            date_of_birth=date.fromisoformat(dob) if dob else None,
+        )
+    except (ValueError, InvalidTag) as exc:  # wrong key or tampered ciphertext: a server fault
+        raise BankError() from exc
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserResponse,
+             dependencies=[RegisterLimit])
+async def register(
+    body: RegisterRequest, ledger: LedgerDep, settings: SettingsDep, pii: PiiDep
+) -> UserResponse:
+    """Create a customer; personal data is encrypted before it reaches the database."""
+    check_password_policy(body.password, username=body.username)
+    password_hash = await hash_secret(body.password, rounds=settings.bcrypt_rounds)
+    email = normalise_email(body.email)
+    row = await ledger.register_user(
+        username=body.username, password_hash=password_hash, email_hash=pii.email_hash(email),
+        email_enc=pii.encrypt("email", email),
+        full_name_enc=pii.encrypt("full_name", body.full_name),
+        phone_enc=pii.encrypt("phone", body.phone),
+        date_of_birth_enc=pii.encrypt("date_of_birth", body.date_of_birth.isoformat()))
+    return UserResponse(
+        id=row["id"], username=row["username"], email=email, full_name=body.full_name,
+        phone=body.phone, date_of_birth=body.date_of_birth, role=row["role"],
+        status=row["status"], kyc_status=row["kyc_status"], mfa_enabled=False, pin_set=False,
+        created_at=utc(row.get("created_at")))
+
+
+@router.post("/login", response_model=TokenResponse | MfaChallengeResponse,
+             dependencies=[LoginLimit])
+async def login(
+    body: LoginRequest, ledger: LedgerDep, settings: SettingsDep, ip: ClientIp,
+    user_agent: UserAgent = None,
+) -> TokenResponse | MfaChallengeResponse:
+    """Password login: tokens, or `mfa_required` with a `challenge_id` for /auth/login/verify."""
+    return await auth.login(ledger, settings, username=body.username, password=body.password,
+                            ip=ip, user_agent=user_agent)
+
+
+@router.post("/login/verify", response_model=TokenResponse, dependencies=[LoginLimit])
+async def login_verify(
+    body: LoginVerifyRequest, ledger: LedgerDep, settings: SettingsDep, pii: PiiDep,
+    ip: ClientIp, user_agent: UserAgent = None,
+) -> TokenResponse:
+    """Second login step: the challenge from /auth/login and a current TOTP code."""
+    return await auth.verify_mfa_login(ledger, settings, pii, challenge_id=body.challenge_id,
+                                       code=body.code, ip=ip, user_agent=user_agent)
+
+
+@router.post("/refresh", response_model=TokenResponse)
+async def refresh(body: RefreshRequest, ledger: LedgerDep, settings: SettingsDep) -> TokenResponse:
+    """Rotate: the presented refresh token is spent; reusing it later revokes the session."""
+    return await auth.rotate(ledger, settings, refresh_token=body.refresh_token)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+async def logout(
+    caller: Caller, ledger: LedgerDep,
+    body: Annotated[LogoutRequest | None, Body()] = None,
+) -> Response:
+    """End this session: its access and refresh tokens stop working at once."""
+    presented = body.refresh_token if body else None
+    await ledger.logout(session_id=caller.session_id, user_id=caller.user_id,
+                        refresh_hash=refresh_token_hash(presented) if presented else None)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", response_model=UserResponse)
+async def me(user: CurrentUser, ledger: LedgerDep, pii: PiiDep) -> UserResponse:
+    """The caller, with role, kyc_status and mfa_enabled."""
+    return user_response(await ledger.user_profile(user.id), pii)

@@ -1,0 +1,1 @@
+"""Passwords, tokens, personal-data encryption and second factors."""

@@ -1,0 +1,45 @@
+-- sp_record_pin_attempt: count a wrong PIN (3 in a row lock money movement for
+-- 15 minutes) or clear the count after a right one.
+--
+-- Parameters
+--   p_user_id  BIGINT
+--   p_success  BOOLEAN
+-- Returns one row: pin_failed_count, pin_locked_until (NULL unless locked now).
+-- Errors: USER_NOT_FOUND.
+-- Example: CALL sp_record_pin_attempt(42, FALSE);
+
+DROP PROCEDURE IF EXISTS sp_record_pin_attempt;
+
+DELIMITER $$
+CREATE PROCEDURE sp_record_pin_attempt(IN p_user_id BIGINT UNSIGNED, IN p_success BOOLEAN)
+BEGIN
+    DECLARE v_count INT UNSIGNED;
+    DECLARE v_locked DATETIME(6);
+    DECLARE v_now DATETIME(6) DEFAULT NOW(6);
+
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
+
+    START TRANSACTION;
+    SELECT pin_failed_count, pin_locked_until INTO v_count, v_locked
+    FROM users WHERE id = p_user_id AND role <> 'system' FOR UPDATE;
+    IF v_count IS NULL THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'USER_NOT_FOUND: no such user';
+    END IF;
+
+    IF p_success THEN
+        SET v_count = 0, v_locked = NULL;
+    ELSEIF v_count + 1 >= 3 THEN
+        SET v_count = 0, v_locked = v_now + INTERVAL 15 MINUTE;
+    ELSE
+        SET v_count = v_count + 1;
+    END IF;
+    UPDATE users SET pin_failed_count = v_count, pin_locked_until = v_locked WHERE id = p_user_id;
+    COMMIT;
+
+    SELECT v_count AS pin_failed_count, IF(v_locked > v_now, v_locked, NULL) AS pin_locked_until;
+END$$
+DELIMITER ;

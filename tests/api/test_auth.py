@@ -1,0 +1,206 @@
+"""Registration, login, lockout, refresh rotation, logout, blocking and TOTP."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pyotp
+from conftest import PASSWORD, unique
+
+
+def registration(**overrides):
+    username = unique()
+    body = {"username": username, "password": PASSWORD, "email": f"{username}@example.com",
+            "full_name": "Rana Khoury", "date_of_birth": "1985-06-30", "phone": "+962791234567"}
+    body.update(overrides)
+    return body
+
+
+class TestRegister:
+    async def test_creates_a_customer_and_encrypts_personal_data(self, client, bank):
+        body = registration()
+        response = await client.post("/auth/register", json=body)
+        assert response.status_code == 201
+        user = response.json()
+        assert user["role"] == "customer" and user["email"] == body["email"]
+        row = bank.sql("SELECT email_enc, full_name_enc, phone_enc, date_of_birth_enc, "
+                       "email_hash FROM users WHERE id = %s", user["id"])[0]
+        for column in ("email_enc", "full_name_enc", "phone_enc", "date_of_birth_enc"):
+            assert row[column]
+            for plain in (b"Rana", b"example.com", b"1985", b"791234567"):
+                assert plain not in row[column]
+        assert len(row["email_hash"]) == 32
+
+    async def test_short_password_is_a_clear_422(self, client):
+        response = await client.post("/auth/register", json=registration(password="Sh0rt!"))
+        assert response.status_code == 422
+        assert response.json()["code"] == "WEAK_PASSWORD"
+        assert "at least 10" in response.json()["detail"]
+
+    async def test_common_password_is_refused(self, client):
+        response = await client.post("/auth/register", json=registration(password="password123"))
+        assert response.status_code == 422
+        assert "common" in response.json()["detail"]
+
+    async def test_duplicate_username_and_email_are_409(self, client):
+        body = registration()
+        assert (await client.post("/auth/register", json=body)).status_code == 201
+        again = await client.post("/auth/register", json={**body, "email": "x" + body["email"]})
+        assert again.status_code == 409 and again.json()["code"] == "USERNAME_TAKEN"
+        email_upper = body["email"].upper()
+        other = await client.post("/auth/register",
+                                  json=registration(email=email_upper))
+        assert other.status_code == 409 and other.json()["code"] == "EMAIL_TAKEN"
+
+
+class TestLogin:
+    async def test_tokens_have_the_documented_shape(self, bank):
+        person = await bank.person()
+        tokens = await bank.login(person.username)
+        assert tokens["token_type"] == "bearer" and tokens["expires_in"] == 900
+        assert tokens["access_token"] and tokens["refresh_token"]
+
+    async def test_wrong_password_and_unknown_user_look_the_same(self, client, bank):
+        person = await bank.person()
+        wrong = await client.post("/auth/login", json={"username": person.username,
+                                                       "password": "not-the-password"})
+        unknown = await client.post("/auth/login", json={"username": unique(),
+                                                         "password": "not-the-password"})
+        assert wrong.status_code == unknown.status_code == 401
+        assert wrong.json()["code"] == unknown.json()["code"] == "INVALID_CREDENTIALS"
+
+    async def test_five_failures_lock_the_username_for_15_minutes(self, client, bank):
+        person = await bank.person()
+        codes = []
+        for _ in range(5):
+            r = await client.post("/auth/login", json={"username": person.username,
+                                                       "password": "wrong-password-1"})
+            codes.append(r.status_code)
+        assert codes[:4] == [401] * 4 and codes[4] == 423
+        # Even the right password is refused while locked, with a clear message.
+        locked = await client.post("/auth/login", json={"username": person.username,
+                                                        "password": PASSWORD})
+        assert locked.status_code == 423
+        assert locked.json()["code"] == "LOGIN_LOCKED"
+        assert "15 minutes" in locked.json()["detail"]
+        assert 800 < int(locked.headers["Retry-After"]) <= 901
+        events = bank.sql("SELECT outcome FROM login_events WHERE username = %s ORDER BY id",
+                          person.username)
+        assert [e["outcome"] for e in events] == ["success"] + ["failure"] * 5 + ["locked"]
+
+    async def test_unknown_usernames_lock_too(self, client):
+        name = unique()
+        codes = [(await client.post("/auth/login", json={"username": name,
+                                                         "password": "whatever-123"})).status_code
+                 for _ in range(6)]
+        assert codes[:4] == [401] * 4 and codes[5] == 423
+
+
+class TestRefresh:
+    async def test_rotation_spends_the_old_token(self, client, bank):
+        person = await bank.person()
+        first = await client.post("/auth/refresh", json={"refresh_token": person.refresh_token})
+        assert first.status_code == 200
+        new = first.json()
+        assert new["refresh_token"] != person.refresh_token
+        me = await client.get("/auth/me",
+                              headers={"Authorization": f"Bearer {new['access_token']}"})
+        assert me.status_code == 200
+
+    async def test_reusing_a_rotated_token_revokes_the_whole_family(self, client, bank):
+        person = await bank.person()
+        rotated = (await client.post("/auth/refresh",
+                                     json={"refresh_token": person.refresh_token})).json()
+        reuse = await client.post("/auth/refresh", json={"refresh_token": person.refresh_token})
+        assert reuse.status_code == 401 and reuse.json()["code"] == "REFRESH_TOKEN_REUSED"
+        # The thief's and the owner's newer tokens are dead too.
+        later = await client.post("/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
+        assert later.status_code == 401
+        me = await client.get("/auth/me",
+                              headers={"Authorization": f"Bearer {rotated['access_token']}"})
+        assert me.status_code == 401 and me.json()["code"] == "SESSION_REVOKED"
+
+    async def test_unknown_refresh_token_is_401(self, client):
+        response = await client.post("/auth/refresh", json={"refresh_token": "made-up"})
+        assert response.status_code == 401
+
+
+class TestLogoutAndBlocking:
+    async def test_logout_ends_access_and_refresh_at_once(self, client, bank):
+        person = await bank.person()
+        out = await client.post("/auth/logout", headers=person.auth,
+                                json={"refresh_token": person.refresh_token})
+        assert out.status_code == 204
+        assert (await client.get("/auth/me", headers=person.auth)).status_code == 401
+        refresh = await client.post("/auth/refresh", json={"refresh_token": person.refresh_token})
+        assert refresh.status_code == 401
+
+    async def test_a_blocked_users_live_token_stops_working_immediately(self, client, bank):
+        person = await bank.person()
+        account = await bank.account(person, "JOD", deposit="50.000")
+        assert (await client.get("/auth/me", headers=person.auth)).status_code == 200
+        bank.sql("UPDATE users SET status = 'blocked' WHERE id = %s", person.id)
+        read = await client.get(f"/accounts/{account['id']}", headers=person.auth)
+        assert read.status_code == 401 and read.json()["code"] == "SESSION_REVOKED"
+        move = await client.post("/transactions/withdraw", headers=person.money_headers(),
+                                 json={"account_id": account["id"], "amount": "1"})
+        assert move.status_code == 401
+        relogin = await client.post("/auth/login", json={"username": person.username,
+                                                         "password": PASSWORD})
+        assert relogin.status_code == 403 and relogin.json()["code"] == "USER_BLOCKED"
+        bank.sql("UPDATE users SET status = 'active' WHERE id = %s", person.id)
+        assert await bank.balance(await bank.relogin(person), account["id"]) == "50.000"
+
+    async def test_terminated_sessions_refuse_the_next_request(self, client, bank):
+        person = await bank.person()
+        bank.sql("UPDATE auth_sessions SET status = 'revoked' WHERE user_id = %s", person.id)
+        response = await client.get("/accounts/", headers=person.auth)
+        assert response.status_code == 401
+
+
+class TestMfa:
+    async def test_setup_enable_and_two_step_login(self, client, bank):
+        person = await bank.person()
+        setup = await client.post("/users/mfa/setup", headers=person.auth)
+        assert setup.status_code == 200
+        secret = setup.json()["secret"]
+        assert setup.json()["otpauth_uri"].startswith("otpauth://totp/")
+        bad = await client.post("/users/mfa/enable", headers=person.auth,
+                                json={"code": "000000"})
+        assert bad.status_code == 422 and bad.json()["code"] == "MFA_CODE_INVALID"
+        enable = await client.post("/users/mfa/enable", headers=person.auth,
+                                   json={"code": pyotp.TOTP(secret).now()})
+        assert enable.status_code == 200 and enable.json() == {"mfa_enabled": True}
+
+        step1 = await client.post("/auth/login", json={"username": person.username,
+                                                       "password": PASSWORD})
+        assert step1.status_code == 200 and step1.json()["mfa_required"] is True
+        assert "access_token" not in step1.json()
+        challenge = step1.json()["challenge_id"]
+        wrong = await client.post("/auth/login/verify",
+                                  json={"challenge_id": challenge, "code": "000000"})
+        assert wrong.status_code == 401
+        ok = await client.post("/auth/login/verify",
+                               json={"challenge_id": challenge, "code": pyotp.TOTP(secret).now()})
+        assert ok.status_code == 200 and ok.json()["access_token"]
+        me = await client.get("/auth/me",
+                              headers={"Authorization": f"Bearer {ok.json()['access_token']}"})
+        assert me.json()["mfa_enabled"] is True
+
+
+class TestProfile:
+    async def test_read_and_update_profile(self, client, bank):
+        person = await bank.person()
+        update = await client.put("/users/profile", headers=person.auth,
+                                  json={"full_name": "New Name", "phone": "+962700000000"})
+        assert update.status_code == 200
+        assert update.json()["full_name"] == "New Name"
+        profile = (await client.get("/users/profile", headers=person.auth)).json()
+        assert profile["full_name"] == "New Name" and profile["phone"] == "+962700000000"
+        assert profile["email"] == f"{person.username}@example.com"
+
+    async def test_email_taken_by_someone_else_is_409(self, client, bank):
+        first, second = await asyncio.gather(bank.person(), bank.person())
+        response = await client.put("/users/profile", headers=second.auth,
+                                    json={"email": f"{first.username}@example.com"})
+        assert response.status_code == 409 and response.json()["code"] == "EMAIL_TAKEN"

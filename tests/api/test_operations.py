@@ -1,0 +1,100 @@
+"""/health, /ready, /metrics, request ids, CORS, the SPA mount and the OpenAPI document."""
+
+from __future__ import annotations
+
+from api.errors import known_codes
+from api.permissions import Permission, Role, role_can
+
+
+class TestOperations:
+    async def test_health_needs_no_database(self, client):
+        response = await client.get("/health")
+        assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+    async def test_ready_reports_migrations_current(self, client):
+        response = await client.get("/ready")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["status"] == "ready" and body["migrations"]["pending"] == []
+        assert body["migrations"]["applied"] == body["migrations"]["expected"] >= 5
+
+    async def test_metrics_expose_routes_transactions_and_pool(self, bank, client):
+        person = await bank.person()
+        await bank.account(person, "JOD", deposit="1.000")
+        text = (await client.get("/metrics")).text
+        route = 'method="POST",route="/transactions/deposit",status="201"'
+        assert f"http_requests_total{{{route}}}" in text
+        assert "http_request_duration_seconds_bucket" in text
+        assert 'bank_transactions_total{status="completed",type="deposit"}' in text
+        assert "bank_db_pool_connections" in text and "bank_db_pool_max_connections 50.0" in text
+
+    async def test_request_id_is_generated_or_echoed(self, client):
+        generated = await client.get("/health")
+        assert len(generated.headers["x-request-id"]) == 32
+        echoed = await client.get("/health", headers={"X-Request-ID": "abc-123"})
+        assert echoed.headers["x-request-id"] == "abc-123"
+        unsafe = await client.get("/health", headers={"X-Request-ID": "bad id\twith spaces"})
+        assert unsafe.headers["x-request-id"] != "bad id\twith spaces"
+        problem = await client.get("/nope", headers={"X-Request-ID": "trace-me"})
+        assert problem.json()["request_id"] == "trace-me"
+
+    async def test_cors_allows_only_configured_origins(self, client):
+        allowed = await client.options("/auth/login", headers={
+            "Origin": "http://localhost:8000", "Access-Control-Request-Method": "POST"})
+        assert allowed.headers.get("access-control-allow-origin") == "http://localhost:8000"
+        denied = await client.options("/auth/login", headers={
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in denied.headers
+
+    async def test_spa_is_served_at_root(self, client):
+        response = await client.get("/")
+        assert response.status_code == 200 and "<html" in response.text
+
+    async def test_openapi_has_an_example_for_every_request_body(self, app):
+        schema = app.openapi()
+        components = schema["components"]["schemas"]
+        for path, item in schema["paths"].items():
+            for method, operation in item.items():
+                body = operation.get("requestBody")
+                if not body:
+                    continue
+                ref = body["content"]["application/json"]["schema"]
+                ref = ref.get("$ref") or next(
+                    s["$ref"] for s in ref.get("anyOf", []) if "$ref" in s)
+                component = components[ref.rsplit("/", 1)[-1]]
+                assert component.get("examples"), (method, path)
+        docs = schema["paths"]["/transactions/transfer"]["post"]["responses"]
+        assert "application/problem+json" in docs["422"]["content"]
+
+
+class TestTables:
+    def test_every_procedure_error_code_has_one_status(self):
+        codes = known_codes()
+        contract = {
+            "ACCOUNT_NOT_FOUND": 404, "TRANSACTION_NOT_FOUND": 404, "USER_NOT_FOUND": 404,
+            "IDEMPOTENCY_CONFLICT": 409, "ALREADY_REVERSED": 409, "NOT_REVERSIBLE": 409,
+            "SESSION_REVOKED": 401, "ACCOUNT_FROZEN": 422, "ACCOUNT_CLOSED": 422,
+            "INSUFFICIENT_FUNDS": 422, "LIMIT_EXCEEDED": 422, "DAILY_LIMIT_EXCEEDED": 422,
+            "INVALID_AMOUNT": 422, "UNKNOWN_CURRENCY": 422, "CURRENCY_MISMATCH": 422,
+            "SAME_ACCOUNT": 422, "FX_RATE_UNAVAILABLE": 422, "USER_INACTIVE": 422,
+            "INVALID_ACCOUNT_TYPE": 422, "BATCH_EMPTY": 422, "BATCH_TOO_LARGE": 422,
+            "INVALID_ARGUMENT": 422,
+        }
+        for code, status in contract.items():
+            assert codes[code] == status, code
+
+    def test_roles(self):
+        assert role_can(Role.TELLER, Permission.MONEY_CASH_ANY)
+        assert not role_can(Role.AUDITOR, Permission.MONEY_MOVE_OWN)
+        assert not role_can("system", Permission.ACCOUNTS_OWN)
+        assert role_can(Role.MANAGER, Permission.TRANSACTIONS_REVERSE)
+
+
+class TestDocs:
+    def test_readme_permission_table_matches_the_code(self):
+        from pathlib import Path
+
+        from api.permissions import permission_table_markdown
+
+        readme = Path(__file__).resolve().parents[2] / "README.md"
+        assert permission_table_markdown() in readme.read_text()

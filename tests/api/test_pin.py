@@ -1,0 +1,86 @@
+"""The transaction PIN: set with the password, required once set, 3 wrong lock for 15 min."""
+
+from __future__ import annotations
+
+import asyncio
+
+
+async def with_pin(bank, client, pin="4821"):
+    person = await bank.person()
+    account = await bank.account(person, "JOD", deposit="100.000")
+    response = await client.put("/users/pin", headers=person.auth,
+                                json={"pin": pin, "current_password": person.password})
+    assert response.status_code == 204, response.text
+    return person, account
+
+
+class TestPin:
+    async def test_setting_needs_the_current_password(self, bank, client):
+        person = await bank.person()
+        response = await client.put("/users/pin", headers=person.auth,
+                                    json={"pin": "1234", "current_password": "wrong-password"})
+        assert response.status_code == 403 and response.json()["code"] == "WRONG_PASSWORD"
+
+    async def test_pin_must_be_4_to_6_digits(self, bank, client):
+        person = await bank.person()
+        for pin in ("123", "1234567", "12a4"):
+            response = await client.put("/users/pin", headers=person.auth,
+                                        json={"pin": pin, "current_password": person.password})
+            assert response.status_code == 422
+
+    async def test_setting_the_pin_ends_sessions_and_is_stored_hashed(self, bank, client):
+        person, _ = await with_pin(bank, client)
+        assert (await client.get("/auth/me", headers=person.auth)).status_code == 401
+        row = bank.sql("SELECT pin_hash FROM users WHERE id = %s", person.id)[0]
+        assert row["pin_hash"].startswith("$2") and "4821" not in row["pin_hash"]
+        me = await client.get("/auth/me", headers=(await bank.relogin(person)).auth)
+        assert me.json()["pin_set"] is True
+
+    async def test_required_for_withdrawals_and_transfers_once_set(self, bank, client):
+        person, account = await with_pin(bank, client)
+        await bank.relogin(person)
+        body = {"account_id": account["id"], "amount": "1"}
+        missing = await client.post("/transactions/withdraw", headers=person.money_headers(),
+                                    json=body)
+        assert missing.status_code == 403 and missing.json()["code"] == "PIN_REQUIRED"
+        ok = await client.post("/transactions/withdraw", headers=person.money_headers(),
+                               json={**body, "pin": "4821"})
+        assert ok.status_code == 201
+        other = await bank.account(await bank.person(), "JOD")
+        transfer = {"from_account_id": account["id"], "amount": "1",
+                    "to_account_number": other["account_number"]}
+        no_pin = await client.post("/transactions/transfer", headers=person.money_headers(),
+                                   json=transfer)
+        assert no_pin.status_code == 403
+        with_right_pin = await client.post("/transactions/transfer",
+                                           headers=person.money_headers(),
+                                           json={**transfer, "pin": "4821"})
+        assert with_right_pin.status_code == 201
+        assert await bank.balance(person, account["id"]) == "98.000"
+
+    async def test_three_wrong_pins_lock_money_movement(self, bank, client):
+        person, account = await with_pin(bank, client)
+        await bank.relogin(person)
+        body = {"account_id": account["id"], "amount": "1", "pin": "0000"}
+        codes = []
+        for _ in range(3):
+            r = await client.post("/transactions/withdraw", headers=person.money_headers(),
+                                  json=body)
+            codes.append((r.status_code, r.json()["code"]))
+        assert codes == [(403, "PIN_INVALID"), (403, "PIN_INVALID"), (423, "PIN_LOCKED")]
+        right = await client.post("/transactions/withdraw", headers=person.money_headers(),
+                                  json={**body, "pin": "4821"})
+        assert right.status_code == 423
+        assert 800 < int(right.headers["Retry-After"]) <= 901
+        assert await bank.balance(person, account["id"]) == "100.000"
+
+    async def test_concurrent_wrong_pins_still_lock(self, bank, client):
+        person, account = await with_pin(bank, client)
+        await bank.relogin(person)
+        body = {"account_id": account["id"], "amount": "1", "pin": "9999"}
+        await asyncio.gather(*[client.post("/transactions/withdraw",
+                                           headers=person.money_headers(), json=body)
+                               for _ in range(6)])
+        right = await client.post("/transactions/withdraw", headers=person.money_headers(),
+                                  json={**body, "pin": "4821"})
+        assert right.status_code == 423
