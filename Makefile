@@ -21,7 +21,7 @@ DBSERVER = $(if $(wildcard $(PY)),$(PY),python3) -m scripts.dbserver
 # Exports BANK_DATABASE_URL for the rest of a recipe: the configured server or the private one.
 WITH_DB = url="$$($(PY) -m scripts.dbserver url)"; export BANK_DATABASE_URL="$$url"
 
-.PHONY: help venv db db-stop db-status migrate seed run test lint bench stop clean
+.PHONY: help venv db db-stop db-status migrate seed run test lint bench bench-http stop clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -110,6 +110,18 @@ lint: venv ## ruff and mypy only
 bench: db ## Ledger benchmark (python -m bench.ledger_bench)
 	@$(WITH_DB)
 	$(PY) -m bench.ledger_bench $(BENCH_ARGS)
+
+bench-http: db ## HTTP benchmark with wrk (installs Debian's wrk when root and missing)
+	@if ! command -v wrk >/dev/null; then
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	        apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
+	    else
+	        echo "make: the HTTP benchmark needs wrk (apt-get install wrk)" >&2
+	        exit 1
+	    fi
+	fi
+	$(WITH_DB)
+	$(PY) -m bench.http_bench $(BENCH_ARGS)
 
 stop: ## Stop what `make run` left running (the private database server)
 	@$(DBSERVER) stop

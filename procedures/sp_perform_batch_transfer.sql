@@ -1,14 +1,18 @@
 -- sp_perform_batch_transfer: up to 1,000 transfers from one account, all or nothing.
 -- A parent transaction (type 'batch', no entries of its own, amount = the sum) carries the
--- idempotency key; each item is a child transfer posted by sp_post_transfer, so limits and
--- funds are checked cumulatively. One lock pass (sender and all receivers, ascending id)
--- and one commit for the whole batch. An error names the failing item: 'CODE: transfers[i]: ...'.
+-- idempotency key; each item becomes a child transfer. The batch is posted set-wise: one
+-- lock pass (sender and all payees, ascending id), one validation query over the items,
+-- one INSERT per kind of row, one UPDATE per side, one commit. The rules are those of
+-- sp_post_transfer (ownership, status, amount, per-transaction and daily limits, funds,
+-- FX at the rate in force rounded to the payee's exponent), with limits and funds checked
+-- cumulatively in item order. An error names the first failing item: 'CODE: transfers[i]: ...'.
 -- Result: the parent row, then the child rows, in id order.
 -- Parameters: p_from_account_id, p_items (JSON array of {"to_account_number", "amount",
 --             "description"?}), p_description, p_idempotency_key, p_actor_id, p_session_id,
 --             p_owner_id (as in sp_perform_transfer).
 -- Errors: BATCH_EMPTY, BATCH_TOO_LARGE, INVALID_ARGUMENT, SESSION_REVOKED, ACCOUNT_NOT_FOUND,
---         IDEMPOTENCY_CONFLICT and those of sp_post_transfer.
+--         SAME_ACCOUNT, INVALID_AMOUNT, LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS,
+--         ACCOUNT_FROZEN, ACCOUNT_CLOSED, FX_RATE_UNAVAILABLE, IDEMPOTENCY_CONFLICT.
 -- Example: CALL sp_perform_batch_transfer(7, '[{"to_account_number":"123456789012","amount":"5.000"}]',
 --                                         'payroll', 'batch-1', 42, NULL, 42);
 DROP PROCEDURE IF EXISTS sp_perform_batch_transfer;
@@ -24,24 +28,28 @@ CREATE PROCEDURE sp_perform_batch_transfer(
 MODIFIES SQL DATA
 proc: BEGIN
     DECLARE v_count INT;
-    DECLARE v_i INT DEFAULT 0;
-    DECLARE v_item_index INT DEFAULT NULL;
     DECLARE v_from_user BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_currency CHAR(3);
-    DECLARE v_total DECIMAL(38,12) DEFAULT 0;
-    DECLARE v_account BIGINT UNSIGNED;
-    DECLARE v_to_id BIGINT UNSIGNED;
-    DECLARE v_to_number VARCHAR(64);
-    DECLARE v_amount DECIMAL(38,12);
-    DECLARE v_item_description VARCHAR(255);
+    DECLARE v_exponent INT;
+    DECLARE v_status VARCHAR(8);
+    DECLARE v_balance DECIMAL(20,4);
+    DECLARE v_available DECIMAL(20,4);
+    DECLARE v_overdraft DECIMAL(20,4);
+    DECLARE v_txn_limit DECIMAL(20,4);
+    DECLARE v_daily_limit DECIMAL(20,4);
+    DECLARE v_spent DECIMAL(20,4);
+    DECLARE v_total DECIMAL(20,4);
     DECLARE v_parent_id BIGINT UNSIGNED;
-    DECLARE v_txn_id BIGINT UNSIGNED;
-    DECLARE v_locked INT;
+    DECLARE v_existing BIGINT UNSIGNED DEFAULT NULL;
+    DECLARE v_existing_hash BINARY(32);
     DECLARE v_hash BINARY(32);
-    DECLARE v_found BOOLEAN DEFAULT FALSE;
     DECLARE v_duplicate BOOLEAN DEFAULT FALSE;
     DECLARE v_done BOOLEAN DEFAULT FALSE;
-    DECLARE v_state CHAR(5);
+    DECLARE v_account BIGINT UNSIGNED;
+    DECLARE v_locked INT;
+    DECLARE v_fx_items INT;
+    DECLARE v_bad_index INT DEFAULT NULL;
+    DECLARE v_bad_code VARCHAR(32) DEFAULT NULL;
     DECLARE v_message VARCHAR(512);
     DECLARE c_lock CURSOR FOR
         SELECT a.id FROM accounts a
@@ -50,17 +58,7 @@ proc: BEGIN
                 SELECT j.n FROM JSON_TABLE(p_items, '$[*]' COLUMNS (n VARCHAR(64) PATH '$.to_account_number')) j))
         ORDER BY a.id;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION
-    BEGIN
-        ROLLBACK;
-        GET DIAGNOSTICS CONDITION 1 v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
-        IF v_state = '45000' AND v_item_index IS NOT NULL AND LOCATE(': ', v_message) > 0 THEN
-            SET v_message = CONCAT(SUBSTRING_INDEX(v_message, ': ', 1), ': transfers[', v_item_index, ']: ',
-                                   SUBSTRING(v_message, LOCATE(': ', v_message) + 2));
-            RESIGNAL SET MESSAGE_TEXT = v_message;
-        END IF;
-        RESIGNAL;
-    END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
 
     CALL sp_assert_session(p_session_id, p_actor_id);
     SET @bank_actor_id = p_actor_id;
@@ -78,7 +76,6 @@ proc: BEGIN
 
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
-    SET v_done = FALSE;
     OPEN c_lock;
     lock_loop: LOOP
         FETCH c_lock INTO v_account;
@@ -86,34 +83,85 @@ proc: BEGIN
         SELECT COUNT(*) INTO v_locked FROM accounts WHERE id = v_account FOR UPDATE;
     END LOOP;
     CLOSE c_lock;
-    SET v_done = FALSE;
 
-    SELECT user_id, currency INTO v_from_user, v_currency
-    FROM accounts WHERE id = p_from_account_id AND kind = 'customer';
-    -- Ownership is checked again per item by sp_post_transfer; this early check keeps a
-    -- stranger's batch from learning anything from the replay below.
+    SELECT a.user_id, a.currency, c.exponent, a.status, a.balance, a.available_balance, a.overdraft_limit,
+           a.per_transaction_limit, a.daily_limit, IF(a.daily_spent_date = CURDATE(), a.daily_spent, 0)
+      INTO v_from_user, v_currency, v_exponent, v_status, v_balance, v_available, v_overdraft,
+           v_txn_limit, v_daily_limit, v_spent
+    FROM accounts a JOIN currencies c ON c.code = a.currency
+    WHERE a.id = p_from_account_id AND a.kind = 'customer';
     IF v_from_user IS NULL OR (p_owner_id IS NOT NULL AND v_from_user <> p_owner_id) THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
     END IF;
 
-    SET v_found = FALSE;
-    BEGIN
-        DECLARE v_existing BIGINT UNSIGNED DEFAULT NULL;
-        DECLARE v_existing_hash BINARY(32);
-        IF p_idempotency_key IS NOT NULL THEN
-            SELECT id, request_hash INTO v_existing, v_existing_hash FROM transactions
-            WHERE initiator_id = p_actor_id AND idempotency_key = p_idempotency_key;
-            IF v_existing IS NOT NULL THEN
-                IF v_existing_hash <> v_hash THEN
-                    SIGNAL SQLSTATE '45000'
-                        SET MESSAGE_TEXT = 'IDEMPOTENCY_CONFLICT: this Idempotency-Key was used with a different request';
-                END IF;
-                COMMIT;
-                CALL sp_emit_batch(v_existing, TRUE);
-                LEAVE proc;
+    IF p_idempotency_key IS NOT NULL THEN
+        SELECT id, request_hash INTO v_existing, v_existing_hash FROM transactions
+        WHERE initiator_id = p_actor_id AND idempotency_key = p_idempotency_key;
+        IF v_existing IS NOT NULL THEN
+            IF v_existing_hash <> v_hash THEN
+                SIGNAL SQLSTATE '45000'
+                    SET MESSAGE_TEXT = 'IDEMPOTENCY_CONFLICT: this Idempotency-Key was used with a different request';
             END IF;
+            COMMIT;
+            CALL sp_emit_batch(v_existing, TRUE);
+            LEAVE proc;
         END IF;
-    END;
+    END IF;
+
+    IF v_status = 'frozen' THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_FROZEN: the sending account is frozen';
+    ELSEIF v_status = 'closed' THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_CLOSED: the sending account is closed';
+    END IF;
+
+    -- Every per-item rule at once; the first failing item (in batch order) is reported.
+    SELECT idx, code INTO v_bad_index, v_bad_code FROM (
+        SELECT j.idx,
+               CASE
+                   WHEN a.id IS NULL THEN 'ACCOUNT_NOT_FOUND'
+                   WHEN a.id = p_from_account_id THEN 'SAME_ACCOUNT'
+                   WHEN j.amount IS NULL OR j.amount NOT REGEXP '^[0-9]{1,13}([.][0-9]{1,12})?$'
+                        OR CAST(j.amount AS DECIMAL(38,12)) = 0
+                        OR CAST(j.amount AS DECIMAL(38,12)) <> ROUND(CAST(j.amount AS DECIMAL(38,12)), v_exponent)
+                        THEN 'INVALID_AMOUNT'
+                   WHEN CAST(j.amount AS DECIMAL(38,12)) > v_txn_limit THEN 'LIMIT_EXCEEDED'
+                   WHEN a.status = 'frozen' THEN 'ACCOUNT_FROZEN'
+                   WHEN a.status = 'closed' THEN 'ACCOUNT_CLOSED'
+                   WHEN a.currency <> v_currency AND fx.rate IS NULL THEN 'FX_RATE_UNAVAILABLE'
+                   WHEN ROUND(CAST(j.amount AS DECIMAL(38,12)) * IFNULL(fx.rate, 1), tc.exponent) <= 0
+                        THEN 'INVALID_AMOUNT'
+               END AS code
+        FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
+                 idx FOR ORDINALITY,
+                 n VARCHAR(64) PATH '$.to_account_number',
+                 amount VARCHAR(64) PATH '$.amount')) j
+        LEFT JOIN accounts a ON a.account_number = j.n AND a.kind = 'customer'
+        LEFT JOIN currencies tc ON tc.code = a.currency
+        LEFT JOIN (SELECT r.quote_currency, r.rate FROM fx_rates r
+                   WHERE r.base_currency = v_currency AND r.valid_from <= NOW(6)
+                     AND NOT EXISTS (SELECT 1 FROM fx_rates n
+                                     WHERE n.base_currency = r.base_currency
+                                       AND n.quote_currency = r.quote_currency
+                                       AND n.valid_from <= NOW(6)
+                                       AND (n.valid_from > r.valid_from
+                                            OR (n.valid_from = r.valid_from AND n.id > r.id)))) fx
+               ON fx.quote_currency = a.currency AND a.currency <> v_currency
+    ) checked
+    WHERE code IS NOT NULL
+    ORDER BY idx
+    LIMIT 1;
+    IF v_bad_code IS NOT NULL THEN
+        SET v_message = CONCAT(v_bad_code, ': transfers[', v_bad_index - 1, ']: ', CASE v_bad_code
+            WHEN 'ACCOUNT_NOT_FOUND' THEN 'no account with that number'
+            WHEN 'SAME_ACCOUNT' THEN 'cannot transfer to the same account'
+            WHEN 'INVALID_AMOUNT' THEN CONCAT('amount must be a positive decimal with at most ',
+                                              v_exponent, ' decimal places, converting to more than zero')
+            WHEN 'LIMIT_EXCEEDED' THEN 'amount is over the per-transaction limit'
+            WHEN 'ACCOUNT_FROZEN' THEN 'the receiving account is frozen'
+            WHEN 'ACCOUNT_CLOSED' THEN 'the receiving account is closed'
+            ELSE 'no exchange rate for this currency pair' END);
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
+    END IF;
 
     BEGIN
         DECLARE EXIT HANDLER FOR 1062 SET v_duplicate = TRUE;
@@ -129,29 +177,110 @@ proc: BEGIN
     END IF;
     SET v_parent_id = LAST_INSERT_ID();
 
-    WHILE v_i < v_count DO
-        SET v_item_index = v_i;
-        SET v_to_number = JSON_UNQUOTE(JSON_EXTRACT(p_items, CONCAT('$[', v_i, '].to_account_number')));
-        SET v_amount = CAST(JSON_UNQUOTE(JSON_EXTRACT(p_items, CONCAT('$[', v_i, '].amount'))) AS DECIMAL(38,12));
-        SET v_item_description = JSON_UNQUOTE(JSON_EXTRACT(p_items, CONCAT('$[', v_i, '].description')));
-        IF v_item_description = 'null' THEN
-            SET v_item_description = NULL;
-        END IF;
-        SET v_to_id = NULL;
-        SELECT id INTO v_to_id FROM accounts WHERE account_number = v_to_number AND kind = 'customer';
-        SET v_done = FALSE;
-        IF v_to_id IS NULL THEN
-            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no account with that number';
-        END IF;
-        CALL sp_post_transfer(v_parent_id, p_from_account_id, v_to_id, v_amount, 0,
-                              IFNULL(v_item_description, p_description), NULL, NULL, p_actor_id,
-                              p_owner_id, v_txn_id, v_found);
-        SET v_total = v_total + v_amount;
-        SET v_i = v_i + 1;
-    END WHILE;
-    SET v_item_index = NULL;
+    -- The children, in item order (their ids ascend with it).
+    INSERT INTO transactions (reference, type, status, amount, currency, from_account_id, to_account_id,
+                              target_amount, target_currency, fx_rate, initiator_id, description,
+                              parent_id, created_at)
+    SELECT CONCAT('TX', LPAD(HEX(UUID_SHORT()), 16, '0')), 'transfer', 'completed', j.amount, v_currency,
+           p_from_account_id, a.id,
+           IF(a.currency = v_currency, j.amount, ROUND(j.amount * (
+               SELECT r.rate FROM fx_rates r
+               WHERE r.base_currency = v_currency AND r.quote_currency = a.currency AND r.valid_from <= NOW(6)
+               ORDER BY r.valid_from DESC, r.id DESC LIMIT 1), tc.exponent)),
+           a.currency,
+           IF(a.currency = v_currency, 1, (
+               SELECT r.rate FROM fx_rates r
+               WHERE r.base_currency = v_currency AND r.quote_currency = a.currency AND r.valid_from <= NOW(6)
+               ORDER BY r.valid_from DESC, r.id DESC LIMIT 1)),
+           p_actor_id, IFNULL(j.description, p_description), v_parent_id, NOW(6)
+    FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
+             idx FOR ORDINALITY,
+             n VARCHAR(64) PATH '$.to_account_number',
+             amount DECIMAL(38,12) PATH '$.amount',
+             description VARCHAR(255) PATH '$.description')) j
+    JOIN accounts a ON a.account_number = j.n AND a.kind = 'customer'
+    JOIN currencies tc ON tc.code = a.currency
+    ORDER BY j.idx;
+
+    -- Limits and funds, cumulatively in item order.
+    SELECT item, IF(running > v_daily_limit - v_spent, 'DAILY_LIMIT_EXCEEDED', 'INSUFFICIENT_FUNDS')
+      INTO v_bad_index, v_bad_code
+    FROM (SELECT ROW_NUMBER() OVER (ORDER BY t.id) AS item, SUM(t.amount) OVER (ORDER BY t.id) AS running
+          FROM transactions t WHERE t.parent_id = v_parent_id) r
+    WHERE running > v_daily_limit - v_spent OR v_available - running < -v_overdraft
+    ORDER BY item
+    LIMIT 1;
+    IF v_bad_code IS NOT NULL THEN
+        SET v_message = CONCAT(v_bad_code, ': transfers[', v_bad_index - 1, ']: ',
+                               IF(v_bad_code = 'DAILY_LIMIT_EXCEEDED', 'the batch goes over the daily limit here',
+                                  'the available balance does not cover the batch up to here'));
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
+    END IF;
+
+    -- Customer legs: balance_after runs in item order on every account.
+    INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
+    SELECT t.id, p_from_account_id, -t.amount, v_currency,
+           v_balance - SUM(t.amount) OVER (ORDER BY t.id), 'principal', NOW(6)
+    FROM transactions t WHERE t.parent_id = v_parent_id
+    ORDER BY t.id;
+    INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
+    SELECT t.id, t.to_account_id, t.target_amount, t.target_currency,
+           a.balance + SUM(t.target_amount) OVER (PARTITION BY t.to_account_id ORDER BY t.id), 'principal', NOW(6)
+    FROM transactions t JOIN accounts a ON a.id = t.to_account_id
+    WHERE t.parent_id = v_parent_id
+    ORDER BY t.id;
+
+    SELECT SUM(amount), SUM(target_currency <> currency) INTO v_total, v_fx_items
+    FROM transactions WHERE parent_id = v_parent_id;
+    UPDATE accounts
+    SET balance = balance - v_total, available_balance = available_balance - v_total,
+        daily_spent = v_spent + v_total, daily_spent_date = CURDATE()
+    WHERE id = p_from_account_id;
+    UPDATE accounts a
+    JOIN (SELECT to_account_id, SUM(target_amount) AS total FROM transactions
+          WHERE parent_id = v_parent_id GROUP BY to_account_id) s ON s.to_account_id = a.id
+    SET a.balance = a.balance + s.total, a.available_balance = a.available_balance + s.total;
+
+    IF v_fx_items > 0 THEN
+        -- FX legs against the position accounts: system rows, locked after the customer rows.
+        SELECT COUNT(*) INTO v_locked FROM accounts
+        WHERE kind = 'system' AND gl_type = 'fx_position'
+          AND currency IN (SELECT target_currency FROM transactions WHERE parent_id = v_parent_id
+                           UNION SELECT v_currency)
+        ORDER BY id
+        FOR UPDATE;
+        INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
+        SELECT t.id, g.id, t.amount, v_currency, g.balance + SUM(t.amount) OVER (ORDER BY t.id), 'fx', NOW(6)
+        FROM transactions t
+        JOIN accounts g ON g.kind = 'system' AND g.gl_type = 'fx_position' AND g.currency = v_currency
+        WHERE t.parent_id = v_parent_id AND t.target_currency <> t.currency
+        ORDER BY t.id;
+        INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
+        SELECT t.id, g.id, -t.target_amount, t.target_currency,
+               g.balance - SUM(t.target_amount) OVER (PARTITION BY g.id ORDER BY t.id), 'fx', NOW(6)
+        FROM transactions t
+        JOIN accounts g ON g.kind = 'system' AND g.gl_type = 'fx_position' AND g.currency = t.target_currency
+        WHERE t.parent_id = v_parent_id AND t.target_currency <> t.currency
+        ORDER BY t.id;
+        UPDATE accounts g
+        JOIN (SELECT target_currency AS currency, -SUM(target_amount) AS delta FROM transactions
+              WHERE parent_id = v_parent_id AND target_currency <> currency GROUP BY target_currency
+              UNION ALL
+              SELECT v_currency, SUM(amount) FROM transactions
+              WHERE parent_id = v_parent_id AND target_currency <> currency) s
+          ON g.kind = 'system' AND g.gl_type = 'fx_position' AND g.currency = s.currency
+        SET g.balance = g.balance + s.delta, g.available_balance = g.available_balance + s.delta;
+    END IF;
 
     UPDATE transactions SET amount = v_total WHERE id = v_parent_id;
+    INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
+    SELECT 'transaction.transfer', 'transaction', t.id, v_from_user,
+           JSON_OBJECT('transaction_id', t.id, 'batch_id', v_parent_id, 'from_account_id', p_from_account_id,
+                       'to_account_id', t.to_account_id, 'amount', CAST(t.amount AS CHAR),
+                       'currency', t.currency, 'target_amount', CAST(t.target_amount AS CHAR),
+                       'target_currency', t.target_currency)
+    FROM transactions t WHERE t.parent_id = v_parent_id
+    ORDER BY t.id;
     INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
     VALUES ('transaction.batch', 'transaction', v_parent_id, v_from_user,
             JSON_OBJECT('transaction_id', v_parent_id, 'from_account_id', p_from_account_id,

@@ -437,6 +437,123 @@ class TestBatch:
         assert all(r["replayed"] == 1 for r in again)
         assert balance(admin_conn, other["id"]) == Decimal("5")
 
+    def test_batch_with_fx_and_repeated_payees_keeps_running_balances(
+        self, admin_conn, app_conn, customer
+    ):
+        usd = open_account(app_conn, new_user(admin_conn), "USD")
+        jod = open_account(app_conn, new_user(admin_conn), "JOD")
+        deposit(app_conn, jod["id"], "5")
+        items = [
+            {"to_account_number": usd["account_number"], "amount": "100"},
+            {"to_account_number": jod["account_number"], "amount": 1.5},
+            {"to_account_number": usd["account_number"], "amount": "0.500", "description": "tip"},
+        ]
+        rows = call(
+            app_conn,
+            "sp_perform_batch_transfer",
+            customer["main"]["id"],
+            json.dumps(items),
+            "mixed",
+            secrets.token_hex(6),
+            1,
+            None,
+            None,
+        )
+        assert [r["target_amount"] for r in rows[1:]] == [
+            Decimal("141.00"),
+            Decimal("1.500"),
+            Decimal("0.71"),
+        ]
+        assert rows[3]["description"] == "tip" and rows[1]["description"] == "mixed"
+        assert balance(admin_conn, usd["id"]) == Decimal("141.71")
+        assert balance(admin_conn, customer["main"]["id"]) == Decimal("898.000")
+        afters = query(
+            admin_conn,
+            "SELECT balance_after FROM ledger_entries WHERE account_id=%s ORDER BY id",
+            usd["id"],
+        )
+        assert [r["balance_after"] for r in afters] == [Decimal("141.00"), Decimal("141.71")]
+        sender = query(
+            admin_conn,
+            "SELECT balance_after FROM ledger_entries WHERE account_id=%s ORDER BY id",
+            customer["main"]["id"],
+        )
+        assert [r["balance_after"] for r in sender][-3:] == [
+            Decimal("900.000"),
+            Decimal("898.500"),
+            Decimal("898.000"),
+        ]
+        assert integrity_problems(admin_conn) == []
+
+    @pytest.mark.parametrize(
+        ("limits", "code"),
+        [
+            ((None, None, "150.000"), "DAILY_LIMIT_EXCEEDED"),
+            ((None, "99.000", None), "LIMIT_EXCEEDED"),
+        ],
+    )
+    def test_batch_limits_name_the_item_where_they_trip(
+        self, admin_conn, app_conn, customer, limits, code
+    ):
+        call(app_conn, "sp_set_account_limits", customer["main"]["id"], *limits, 1)
+        other = open_account(app_conn, new_user(admin_conn), "JOD")
+        items = [
+            {"to_account_number": other["account_number"], "amount": a} for a in ("60", "60", "100")
+        ]
+        with pytest.raises(pymysql.err.MySQLError) as err:
+            call(
+                app_conn,
+                "sp_perform_batch_transfer",
+                customer["main"]["id"],
+                json.dumps(items),
+                None,
+                secrets.token_hex(6),
+                1,
+                None,
+                None,
+            )
+        assert str(err.value.args[1]).startswith(f"{code}: transfers[2]:")
+        assert balance(admin_conn, other["id"]) == 0
+
+    @pytest.mark.parametrize("amount", ["-1", "0", "1.0001", "abc", None, "1e3"])
+    def test_batch_rejects_bad_item_amounts(self, admin_conn, app_conn, customer, amount):
+        other = open_account(app_conn, new_user(admin_conn), "JOD")
+        items = [
+            {"to_account_number": other["account_number"], "amount": "1"},
+            {"to_account_number": other["account_number"], "amount": amount},
+        ]
+        with pytest.raises(pymysql.err.MySQLError) as err:
+            call(
+                app_conn,
+                "sp_perform_batch_transfer",
+                customer["main"]["id"],
+                json.dumps(items),
+                None,
+                secrets.token_hex(6),
+                1,
+                None,
+                None,
+            )
+        assert str(err.value.args[1]).startswith("INVALID_AMOUNT: transfers[1]:")
+
+    def test_batch_to_a_frozen_payee_is_refused(self, admin_conn, app_conn, customer):
+        frozen = open_account(app_conn, new_user(admin_conn), "JOD")
+        call(app_conn, "sp_set_account_status", frozen["id"], "frozen", "test", 1)
+        items = [{"to_account_number": frozen["account_number"], "amount": "1"}]
+        with pytest.raises(pymysql.err.MySQLError) as err:
+            call(
+                app_conn,
+                "sp_perform_batch_transfer",
+                customer["main"]["id"],
+                json.dumps(items),
+                None,
+                secrets.token_hex(6),
+                1,
+                None,
+                None,
+            )
+        assert error_code(err.value) == "ACCOUNT_FROZEN"
+
 
 class TestHolds:
     def test_hold_reduces_available_not_balance(self, admin_conn, app_conn, customer):
