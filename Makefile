@@ -82,7 +82,7 @@ run: db ## Migrate, seed, and serve the API and frontend on :8000 (Ctrl-C stops 
 	# >>>   $(PY) -m ai_worker & children+=($$!)
 	# >>>   $(BIN)/streamlit run dashboard/app.py --server.port 8501 --server.headless true & children+=($$!)
 	echo "bank: API and frontend on http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
-	$(BIN)/uvicorn api.main:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn --factory api.main:app_factory --host $(HOST) --port $(PORT)
 
 test: db ## Lint, type-check and run the whole suite against a throwaway database
 	@$(WITH_DB)
