@@ -140,3 +140,25 @@ async def acall(conn: aiomysql.Connection, procedure: str, *args: Any) -> list[d
         while await cur.nextset():
             pass
     return rows
+
+
+def batch(
+    app_conn: Any,
+    from_id: int,
+    items: str,
+    *,
+    description: str | None = None,
+    key: str | None = None,
+) -> list[dict[str, Any]]:
+    """sp_perform_batch_transfer as a trusted caller; `items` is the JSON text."""
+    return call(
+        app_conn,
+        "sp_perform_batch_transfer",
+        from_id,
+        items,
+        description,
+        key or secrets.token_hex(8),
+        1,
+        None,
+        None,
+    )

@@ -12,6 +12,7 @@ import pymysql
 import pytest
 from ledger_helpers import (
     balance,
+    batch,
     call,
     call_all,
     deposit,
@@ -335,17 +336,7 @@ class TestBatch:
             {"to_account_number": a["account_number"], "amount": amt}
             for a, amt in zip(others, ["10.000", "20", "30.5"], strict=True)
         ]
-        rows = call(
-            app_conn,
-            "sp_perform_batch_transfer",
-            customer["main"]["id"],
-            json.dumps(items),
-            "payroll",
-            secrets.token_hex(6),
-            1,
-            None,
-            None,
-        )
+        rows = batch(app_conn, customer["main"]["id"], json.dumps(items), description="payroll")
         assert rows[0]["type"] == "batch" and rows[0]["amount"] == Decimal("60.5")
         assert [r["parent_id"] for r in rows[1:]] == [rows[0]["id"]] * 3
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("939.500")
@@ -361,17 +352,7 @@ class TestBatch:
         ]
         before = query(admin_conn, "SELECT COUNT(*) AS n FROM transactions")[0]["n"]
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(
-                app_conn,
-                "sp_perform_batch_transfer",
-                customer["main"]["id"],
-                json.dumps(items),
-                None,
-                secrets.token_hex(6),
-                1,
-                None,
-                None,
-            )
+            batch(app_conn, customer["main"]["id"], json.dumps(items))
         assert str(err.value.args[1]).startswith("INSUFFICIENT_FUNDS: transfers[1]:")
         assert query(admin_conn, "SELECT COUNT(*) AS n FROM transactions")[0]["n"] == before
         assert balance(admin_conn, good["id"]) == 0
@@ -394,45 +375,15 @@ class TestBatch:
     )
     def test_malformed_batches_are_refused(self, app_conn, customer, items, code):
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(
-                app_conn,
-                "sp_perform_batch_transfer",
-                customer["main"]["id"],
-                items,
-                None,
-                secrets.token_hex(6),
-                1,
-                None,
-                None,
-            )
+            batch(app_conn, customer["main"]["id"], items)
         assert error_code(err.value) == code
 
     def test_batch_replay_returns_the_same_rows(self, admin_conn, app_conn, customer):
         other = open_account(app_conn, new_user(admin_conn), "JOD")
         items = json.dumps([{"to_account_number": other["account_number"], "amount": "5"}])
         key = secrets.token_hex(6)
-        first = call(
-            app_conn,
-            "sp_perform_batch_transfer",
-            customer["main"]["id"],
-            items,
-            None,
-            key,
-            1,
-            None,
-            None,
-        )
-        again = call(
-            app_conn,
-            "sp_perform_batch_transfer",
-            customer["main"]["id"],
-            items,
-            None,
-            key,
-            1,
-            None,
-            None,
-        )
+        first = batch(app_conn, customer["main"]["id"], items, key=key)
+        again = batch(app_conn, customer["main"]["id"], items, key=key)
         assert [r["id"] for r in again] == [r["id"] for r in first]
         assert all(r["replayed"] == 1 for r in again)
         assert balance(admin_conn, other["id"]) == Decimal("5")
@@ -448,17 +399,7 @@ class TestBatch:
             {"to_account_number": jod["account_number"], "amount": 1.5},
             {"to_account_number": usd["account_number"], "amount": "0.500", "description": "tip"},
         ]
-        rows = call(
-            app_conn,
-            "sp_perform_batch_transfer",
-            customer["main"]["id"],
-            json.dumps(items),
-            "mixed",
-            secrets.token_hex(6),
-            1,
-            None,
-            None,
-        )
+        rows = batch(app_conn, customer["main"]["id"], json.dumps(items), description="mixed")
         assert [r["target_amount"] for r in rows[1:]] == [
             Decimal("141.00"),
             Decimal("1.500"),
@@ -501,17 +442,7 @@ class TestBatch:
             {"to_account_number": other["account_number"], "amount": a} for a in ("60", "60", "100")
         ]
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(
-                app_conn,
-                "sp_perform_batch_transfer",
-                customer["main"]["id"],
-                json.dumps(items),
-                None,
-                secrets.token_hex(6),
-                1,
-                None,
-                None,
-            )
+            batch(app_conn, customer["main"]["id"], json.dumps(items))
         assert str(err.value.args[1]).startswith(f"{code}: transfers[2]:")
         assert balance(admin_conn, other["id"]) == 0
 
@@ -523,17 +454,7 @@ class TestBatch:
             {"to_account_number": other["account_number"], "amount": amount},
         ]
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(
-                app_conn,
-                "sp_perform_batch_transfer",
-                customer["main"]["id"],
-                json.dumps(items),
-                None,
-                secrets.token_hex(6),
-                1,
-                None,
-                None,
-            )
+            batch(app_conn, customer["main"]["id"], json.dumps(items))
         assert str(err.value.args[1]).startswith("INVALID_AMOUNT: transfers[1]:")
 
     def test_batch_to_a_frozen_payee_is_refused(self, admin_conn, app_conn, customer):
@@ -541,17 +462,7 @@ class TestBatch:
         call(app_conn, "sp_set_account_status", frozen["id"], "frozen", "test", 1)
         items = [{"to_account_number": frozen["account_number"], "amount": "1"}]
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(
-                app_conn,
-                "sp_perform_batch_transfer",
-                customer["main"]["id"],
-                json.dumps(items),
-                None,
-                secrets.token_hex(6),
-                1,
-                None,
-                None,
-            )
+            batch(app_conn, customer["main"]["id"], json.dumps(items))
         assert error_code(err.value) == "ACCOUNT_FROZEN"
 
 
