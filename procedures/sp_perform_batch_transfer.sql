@@ -3,7 +3,7 @@
 -- idempotency key; each item becomes a child transfer. The batch is posted set-wise: one
 -- lock pass (sender and all payees, ascending id), one validation query over the items,
 -- one INSERT per kind of row, one UPDATE per side, one commit. The rules are those of
--- sp_post_transfer (ownership, status, amount, per-transaction and daily limits, funds,
+-- sp_perform_transfer (ownership, status, amount, per-transaction and daily limits, funds,
 -- FX at the rate in force rounded to the payee's exponent), with limits and funds checked
 -- cumulatively in item order. An error names the first failing item: 'CODE: transfers[i]: ...'.
 -- Result: the parent row, then the child rows, in id order.
@@ -120,9 +120,8 @@ proc: BEGIN
                CASE
                    WHEN a.id IS NULL THEN 'ACCOUNT_NOT_FOUND'
                    WHEN a.id = p_from_account_id THEN 'SAME_ACCOUNT'
-                   WHEN j.amount IS NULL OR j.amount NOT REGEXP '^[0-9]{1,13}([.][0-9]{1,12})?$'
-                        OR CAST(j.amount AS DECIMAL(38,12)) = 0
-                        OR CAST(j.amount AS DECIMAL(38,12)) <> ROUND(CAST(j.amount AS DECIMAL(38,12)), v_exponent)
+                   WHEN j.amount IS NULL OR j.amount NOT REGEXP '^[0-9]{1,14}([.][0-9]{1,12})?$'
+                        OR fn_amount_error(CAST(j.amount AS DECIMAL(38,12)), v_exponent, FALSE) IS NOT NULL
                         THEN 'INVALID_AMOUNT'
                    WHEN CAST(j.amount AS DECIMAL(38,12)) > v_txn_limit THEN 'LIMIT_EXCEEDED'
                    WHEN a.status = 'frozen' THEN 'ACCOUNT_FROZEN'

@@ -1,15 +1,22 @@
 -- sp_perform_transfer: move money from one customer account to another, in one call.
 -- Same currency: sender -amount, receiver +amount. Different currencies: converted at the
--- rate in force and rounded to the receiver's exponent; the FX position GL accounts take
--- the other legs (sender -100 JOD, FX-JOD +100 JOD, FX-USD -141 USD, receiver +141 USD),
--- so each currency nets to zero. A fee (sender's currency) is its own pair of entries.
--- This procedure owns the database transaction; the locks, rules and postings are in
--- sp_post_transfer.
+-- rate in force (newest fx_rates row not in the future) and rounded half away from zero to
+-- the receiver's exponent; the FX position GL accounts take the other legs (sender -100 JOD,
+-- FX-JOD +100 JOD, FX-USD -141 USD, receiver +141 USD), so each currency nets to zero.
+-- A fee (sender's currency) is its own pair of entries: sender -fee, fee income +fee.
+-- Locks the sender and receiver in ascending id order, then the GL accounts it needs in
+-- ascending id order; replays a known idempotency key under those locks.
+-- The customer legs are written directly (one multi-row INSERT, one UPDATE per account)
+-- rather than through sp_post_entry: this is the hottest path in the bank, and the
+-- balance_after values follow from the balances read under the row locks.
+-- sp_perform_batch_transfer applies the same rules set-wise.
 -- Parameters: p_from_account_id, p_to_account_number, p_amount (sender's currency), p_fee
 --             (NULL or 0 for none), p_description, p_idempotency_key, p_actor_id,
 --             p_session_id (NULL: trusted caller), p_owner_id (NULL: staff; else the sender
 --             account must belong to this user).
--- Errors: SESSION_REVOKED, ACCOUNT_NOT_FOUND, IDEMPOTENCY_CONFLICT and those of sp_post_transfer.
+-- Errors: SESSION_REVOKED, ACCOUNT_NOT_FOUND, SAME_ACCOUNT, IDEMPOTENCY_CONFLICT, ACCOUNT_FROZEN,
+--         ACCOUNT_CLOSED, INVALID_AMOUNT, LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS,
+--         FX_RATE_UNAVAILABLE.
 -- Example: CALL sp_perform_transfer(7, '123456789012', 100.000, 0, 'rent', 'tr-1', 42, NULL, 42);
 DROP PROCEDURE IF EXISTS sp_perform_transfer;
 DELIMITER $$
@@ -26,33 +33,199 @@ CREATE PROCEDURE sp_perform_transfer(
 MODIFIES SQL DATA
 proc: BEGIN
     DECLARE v_to_id BIGINT UNSIGNED DEFAULT NULL;
-    DECLARE v_txn_id BIGINT UNSIGNED;
+    DECLARE v_exponent INT;
+    DECLARE v_txn_id BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_hash BINARY(32);
-    DECLARE v_replayed BOOLEAN DEFAULT FALSE;
+    DECLARE v_error VARCHAR(128);
     DECLARE v_found BOOLEAN DEFAULT FALSE;
+    DECLARE v_from_user BIGINT UNSIGNED DEFAULT NULL;
+    DECLARE v_from_currency CHAR(3);
+    DECLARE v_from_status VARCHAR(8);
+    DECLARE v_from_balance DECIMAL(20,4);
+    DECLARE v_from_available DECIMAL(20,4);
+    DECLARE v_from_overdraft DECIMAL(20,4);
+    DECLARE v_from_txn_limit DECIMAL(20,4);
+    DECLARE v_from_daily_limit DECIMAL(20,4);
+    DECLARE v_from_spent DECIMAL(20,4);
+    DECLARE v_from_spent_date DATE;
+    DECLARE v_to_user BIGINT UNSIGNED;
+    DECLARE v_to_currency CHAR(3);
+    DECLARE v_to_status VARCHAR(8);
+    DECLARE v_to_balance DECIMAL(20,4);
+    DECLARE v_existing BIGINT UNSIGNED DEFAULT NULL;
+    DECLARE v_existing_hash BINARY(32);
+    DECLARE v_fee DECIMAL(38,12) DEFAULT IFNULL(p_fee, 0);
+    DECLARE v_rate DECIMAL(20,10) DEFAULT 1;
+    DECLARE v_target DECIMAL(20,4);
+    DECLARE v_spent_today DECIMAL(20,4);
+    DECLARE v_fee_gl BIGINT UNSIGNED;
+    DECLARE v_fx_from_gl BIGINT UNSIGNED;
+    DECLARE v_fx_to_gl BIGINT UNSIGNED;
+    DECLARE v_locked INT;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
 
     CALL sp_assert_session(p_session_id, p_actor_id);
     SET @bank_actor_id = p_actor_id;
-    SELECT id INTO v_to_id FROM accounts WHERE account_number = p_to_account_number AND kind = 'customer';
+    -- An account's currency never changes, so its exponent can be read before the locks.
+    SELECT (SELECT id FROM accounts WHERE account_number = p_to_account_number AND kind = 'customer'),
+           (SELECT c.exponent FROM accounts a JOIN currencies c ON c.code = a.currency
+            WHERE a.id = p_from_account_id)
+      INTO v_to_id, v_exponent;
     IF v_to_id IS NULL THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no account with that number';
     END IF;
     SET v_hash = UNHEX(SHA2(CONCAT_WS('|', 'transfer', p_from_account_id, p_to_account_number,
                                       CAST(p_amount AS CHAR), CAST(IFNULL(p_fee, 0) AS CHAR),
                                       IFNULL(p_description, '')), 256));
-
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
-    CALL sp_post_transfer(NULL, p_from_account_id, v_to_id, p_amount, p_fee, p_description,
-                          p_idempotency_key, v_hash, p_actor_id, p_owner_id, v_txn_id, v_replayed);
+
+    -- Ascending id order: two opposite transfers between the same pair cannot deadlock.
+    IF p_from_account_id < v_to_id THEN
+        SELECT user_id, currency, status, balance, available_balance, overdraft_limit,
+               per_transaction_limit, daily_limit, daily_spent, daily_spent_date
+          INTO v_from_user, v_from_currency, v_from_status, v_from_balance, v_from_available,
+               v_from_overdraft, v_from_txn_limit, v_from_daily_limit, v_from_spent, v_from_spent_date
+        FROM accounts WHERE id = p_from_account_id AND kind = 'customer' FOR UPDATE;
+        SELECT user_id, currency, status, balance INTO v_to_user, v_to_currency, v_to_status, v_to_balance
+        FROM accounts WHERE id = v_to_id AND kind = 'customer' FOR UPDATE;
+    ELSE
+        SELECT user_id, currency, status, balance INTO v_to_user, v_to_currency, v_to_status, v_to_balance
+        FROM accounts WHERE id = v_to_id AND kind = 'customer' FOR UPDATE;
+        SELECT user_id, currency, status, balance, available_balance, overdraft_limit,
+               per_transaction_limit, daily_limit, daily_spent, daily_spent_date
+          INTO v_from_user, v_from_currency, v_from_status, v_from_balance, v_from_available,
+               v_from_overdraft, v_from_txn_limit, v_from_daily_limit, v_from_spent, v_from_spent_date
+        FROM accounts WHERE id = p_from_account_id AND kind = 'customer' FOR UPDATE;
+    END IF;
+    IF v_from_user IS NULL OR (p_owner_id IS NOT NULL AND v_from_user <> p_owner_id) THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
+    END IF;
+    IF v_to_user IS NULL THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no account with that number';
+    END IF;
+
+    -- Under the locks, a call with the same key on the same accounts has committed or not started.
+    IF p_idempotency_key IS NOT NULL THEN
+        SELECT id, request_hash INTO v_existing, v_existing_hash
+        FROM transactions WHERE initiator_id = p_actor_id AND idempotency_key = p_idempotency_key;
+        IF v_existing IS NOT NULL THEN
+            IF v_existing_hash <> v_hash THEN
+                SIGNAL SQLSTATE '45000'
+                    SET MESSAGE_TEXT = 'IDEMPOTENCY_CONFLICT: this Idempotency-Key was used with a different request';
+            END IF;
+            COMMIT;
+            CALL sp_emit_transaction(v_existing, TRUE);
+            LEAVE proc;
+        END IF;
+    END IF;
+
+    IF p_from_account_id = v_to_id THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'SAME_ACCOUNT: cannot transfer to the same account';
+    END IF;
+    SET v_error = IFNULL(fn_amount_error(p_amount, v_exponent, FALSE),
+                         fn_amount_error(v_fee, v_exponent, TRUE));
+    IF v_error IS NOT NULL THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_error;
+    END IF;
+    IF v_from_status = 'frozen' OR v_to_status = 'frozen' THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_FROZEN: an account in this transfer is frozen';
+    ELSEIF v_from_status = 'closed' OR v_to_status = 'closed' THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_CLOSED: an account in this transfer is closed';
+    END IF;
+    IF p_amount > v_from_txn_limit THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'LIMIT_EXCEEDED: amount is over the per-transaction limit';
+    END IF;
+    SET v_spent_today = IF(v_from_spent_date = CURDATE(), v_from_spent, 0) + p_amount;
+    IF v_spent_today > v_from_daily_limit THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'DAILY_LIMIT_EXCEEDED: amount is over the daily limit';
+    END IF;
+    IF v_from_available - p_amount - v_fee < -v_from_overdraft THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INSUFFICIENT_FUNDS: the available balance does not cover the amount';
+    END IF;
+
+    IF v_from_currency = v_to_currency THEN
+        SET v_target = p_amount;
+    ELSE
+        SET v_rate = NULL;
+        SELECT rate INTO v_rate FROM fx_rates
+        WHERE base_currency = v_from_currency AND quote_currency = v_to_currency AND valid_from <= NOW(6)
+        ORDER BY valid_from DESC, id DESC LIMIT 1;
+        IF v_rate IS NULL THEN
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'FX_RATE_UNAVAILABLE: no exchange rate for this currency pair';
+        END IF;
+        -- ROUND on DECIMAL rounds half away from zero, to the receiver's ISO 4217 exponent.
+        SET v_target = ROUND(p_amount * v_rate, (SELECT exponent FROM currencies WHERE code = v_to_currency));
+        IF v_target <= 0 THEN
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_AMOUNT: the converted amount rounds to zero';
+        END IF;
+    END IF;
+
+    BEGIN
+        DECLARE EXIT HANDLER FOR 1062 SET v_txn_id = NULL;
+        INSERT INTO transactions (reference, type, status, amount, currency, fee, from_account_id, to_account_id,
+                                  target_amount, target_currency, fx_rate, initiator_id, idempotency_key,
+                                  request_hash, description, parent_id, created_at)
+        VALUES (CONCAT('TX', LPAD(HEX(UUID_SHORT()), 16, '0')), 'transfer', 'completed', p_amount,
+                v_from_currency, v_fee, p_from_account_id, v_to_id, v_target, v_to_currency, v_rate,
+                p_actor_id, p_idempotency_key, v_hash, p_description, NULL, NOW(6));
+        SET v_txn_id = LAST_INSERT_ID();
+    END;
     IF v_txn_id IS NULL THEN
-        -- The same key was committed by a concurrent call on other accounts.
+        -- The same key was committed meanwhile by a call on other accounts.
         ROLLBACK;
         CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
         LEAVE proc;
     END IF;
+
+    INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
+    VALUES (v_txn_id, p_from_account_id, -p_amount, v_from_currency, v_from_balance - p_amount, 'principal', NOW(6)),
+           (v_txn_id, v_to_id, v_target, v_to_currency, v_to_balance + v_target, 'principal', NOW(6));
+    IF v_fee > 0 THEN
+        INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
+        VALUES (v_txn_id, p_from_account_id, -v_fee, v_from_currency,
+                v_from_balance - p_amount - v_fee, 'fee', NOW(6));
+    END IF;
+    UPDATE accounts
+    SET balance = balance - p_amount - v_fee,
+        available_balance = available_balance - p_amount - v_fee,
+        daily_spent = v_spent_today,
+        daily_spent_date = CURDATE()
+    WHERE id = p_from_account_id;
+    UPDATE accounts
+    SET balance = balance + v_target, available_balance = available_balance + v_target
+    WHERE id = v_to_id;
+
+    IF v_fee > 0 OR v_from_currency <> v_to_currency THEN
+        SELECT MAX(IF(gl_type = 'fee_income' AND currency = v_from_currency, id, NULL)),
+               MAX(IF(gl_type = 'fx_position' AND currency = v_from_currency, id, NULL)),
+               MAX(IF(gl_type = 'fx_position' AND currency = v_to_currency, id, NULL))
+          INTO v_fee_gl, v_fx_from_gl, v_fx_to_gl
+        FROM accounts
+        WHERE kind = 'system' AND gl_type IN ('fee_income', 'fx_position')
+          AND currency IN (v_from_currency, v_to_currency);
+        -- System accounts are locked after customer accounts, ascending by id (PK range order).
+        SELECT COUNT(*) INTO v_locked FROM accounts
+        WHERE id IN (IF(v_fee > 0, v_fee_gl, 0),
+                     IF(v_from_currency <> v_to_currency, v_fx_from_gl, 0),
+                     IF(v_from_currency <> v_to_currency, v_fx_to_gl, 0))
+        FOR UPDATE;
+        IF v_from_currency <> v_to_currency THEN
+            CALL sp_post_entry(v_txn_id, v_fx_from_gl, p_amount, v_from_currency, 'fx');
+            CALL sp_post_entry(v_txn_id, v_fx_to_gl, -v_target, v_to_currency, 'fx');
+        END IF;
+        IF v_fee > 0 THEN
+            CALL sp_post_entry(v_txn_id, v_fee_gl, v_fee, v_from_currency, 'fee');
+        END IF;
+    END IF;
+
+    INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
+    VALUES ('transaction.transfer', 'transaction', v_txn_id, v_from_user,
+            JSON_OBJECT('transaction_id', v_txn_id, 'from_account_id', p_from_account_id,
+                        'to_account_id', v_to_id, 'to_user_id', v_to_user,
+                        'amount', CAST(p_amount AS CHAR), 'currency', v_from_currency,
+                        'target_amount', CAST(v_target AS CHAR), 'target_currency', v_to_currency));
     COMMIT;
-    CALL sp_emit_transaction(v_txn_id, v_replayed);
+    CALL sp_emit_transaction(v_txn_id, FALSE);
 END$$
 DELIMITER ;

@@ -1,0 +1,20 @@
+-- fn_amount_error: what is wrong with a money amount for a currency exponent, or NULL.
+-- The one statement of the amount rule: positive (or zero where allowed), below 10^13, and
+-- no more decimals than the currency's ISO 4217 exponent (never rounded silently).
+-- Example: SELECT fn_amount_error(1.2345, 3, FALSE);  -- 'INVALID_AMOUNT: too many decimal places ...'
+DROP FUNCTION IF EXISTS fn_amount_error;
+DELIMITER $$
+CREATE FUNCTION fn_amount_error(p_amount DECIMAL(38,12), p_exponent INT, p_allow_zero BOOLEAN)
+RETURNS VARCHAR(128)
+DETERMINISTIC NO SQL
+BEGIN
+    IF p_amount IS NULL OR p_amount < 0 OR (p_amount = 0 AND NOT p_allow_zero) THEN
+        RETURN 'INVALID_AMOUNT: amount must be greater than zero';
+    ELSEIF p_amount >= 10000000000000 THEN
+        RETURN 'INVALID_AMOUNT: amount is too large';
+    ELSEIF p_amount <> ROUND(p_amount, p_exponent) THEN
+        RETURN 'INVALID_AMOUNT: too many decimal places for the currency';
+    END IF;
+    RETURN NULL;
+END$$
+DELIMITER ;
