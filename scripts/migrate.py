@@ -453,6 +453,37 @@ def _load_views(conn: Any, paths: Sequence[Path], root: Path) -> None:
         pending = [exc.path for exc in failures]
 
 
+# What each repeatable folder defines, and how to find and drop what is no longer there.
+_STALE_OBJECTS = {
+    "procedures": (
+        "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES"
+        " WHERE ROUTINE_SCHEMA = %s"
+    ),
+    "triggers": (
+        "SELECT TRIGGER_NAME, 'TRIGGER' FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s"
+    ),
+    "views": "SELECT TABLE_NAME, 'VIEW' FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s",
+}
+
+
+def _drop_stale_objects(conn: Any, database: str, root: Path) -> None:
+    """Drop procedures, functions, triggers and views whose file was removed.
+
+    Every repeatable file is named after the object it defines, so the folders are the
+    complete list: an object without a file is left over from an older version.
+    """
+    with _cursor(conn) as cur:
+        for directory, query in _STALE_OBJECTS.items():
+            wanted = {path.stem for path in (root / directory).glob("*.sql")}
+            cur.execute(query, (database,))
+            for object_name, kind in cur.fetchall():
+                if object_name not in wanted:
+                    cur.execute(
+                        f"DROP {kind} IF EXISTS {quote_identifier(database)}."
+                        f"{quote_identifier(object_name)}"
+                    )
+
+
 _OBJECT_COUNTS = {
     "routines": "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s",
     "triggers": "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s",
@@ -603,6 +634,7 @@ def migrate(
             _prepare(conn, name)
             _apply_schema(conn, name, root, report)
             _load_repeatable(conn, root)
+            _drop_stale_objects(conn, name, root)
             sync_roles(conn, name)
             if seed:
                 for path in sorted((root / "data").glob("*.sql")):

@@ -330,6 +330,20 @@ class TestMigrate:
         assert (report.routines, report.triggers, report.views) == (2, 1, 2)
         assert snapshot(admin_url, scratch_db) == before
 
+    def test_objects_whose_file_was_removed_are_dropped(
+        self, admin_url: str, scratch_db: str, sample_root: Path
+    ) -> None:
+        migrate(admin_url, database=scratch_db, root=sample_root)
+        (sample_root / "procedures" / "sp_add_note.sql").unlink()
+        report = migrate(admin_url, database=scratch_db, root=sample_root)
+        assert report.routines == 1
+        conn = open_db(admin_url, scratch_db)
+        try:
+            with pytest.raises(pymysql.err.OperationalError, match="does not exist"):
+                query(conn, "CALL sp_add_note('gone')")
+        finally:
+            conn.close()
+
     def test_schema_files_apply_in_numeric_order(
         self, admin_url: str, scratch_db: str, tmp_path: Path
     ) -> None:
