@@ -7,10 +7,12 @@
     │                         MfaInvalid
     ├── Forbidden (403) ── PinRequired, PinInvalid, UserBlocked,
     │                      WrongPassword
-    ├── NotFound (404) ── AccountNotFound, TransactionNotFound, UserNotFound
+    ├── NotFound (404) ── AccountNotFound, TransactionNotFound, UserNotFound,
+    │                     HoldNotFound
     ├── MethodNotAllowed (405)
     ├── Conflict (409) ── IdempotencyConflict, AlreadyReversed, NotReversible,
-    │                     UsernameTaken, EmailTaken, MfaAlreadyEnabled
+    │                     UsernameTaken, EmailTaken, MfaAlreadyEnabled, HoldNotActive,
+    │                     AccountNotEmpty, ImmutableRecord
     ├── Locked (423) ── LoginLocked, PinLocked
     ├── Unprocessable (422) ── ValidationFailed, WeakPassword, InsufficientFunds,
     │       AccountFrozen, AccountClosed, LimitExceeded, DailyLimitExceeded,
@@ -155,6 +157,10 @@ class UserNotFound(NotFound):
     code, default_detail = "USER_NOT_FOUND", "User not found."
 
 
+class HoldNotFound(NotFound):
+    code, default_detail = "HOLD_NOT_FOUND", "Hold not found."
+
+
 class MethodNotAllowed(BankError):
     status, code, default_detail = 405, "METHOD_NOT_ALLOWED", "Method not allowed."
 
@@ -186,6 +192,19 @@ class EmailTaken(Conflict):
 
 class MfaAlreadyEnabled(Conflict):
     code, default_detail = "MFA_ALREADY_ENABLED", "Two-factor authentication is already enabled."
+
+
+class HoldNotActive(Conflict):
+    code, default_detail = "HOLD_NOT_ACTIVE", "The hold was already released or captured."
+
+
+class AccountNotEmpty(Conflict):
+    code = "ACCOUNT_NOT_EMPTY"
+    default_detail = "Move the balance out and release holds before closing the account."
+
+
+class ImmutableRecord(Conflict):
+    code, default_detail = "IMMUTABLE_RECORD", "Ledger history and the audit log cannot be changed."
 
 
 class Locked(BankError):
