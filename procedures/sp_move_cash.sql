@@ -4,7 +4,8 @@
 -- Parameters: p_type ('deposit' or 'withdrawal'), p_account_id, p_amount, p_description,
 --             p_idempotency_key, p_actor_id, p_session_id (NULL: trusted caller),
 --             p_owner_id (NULL: staff; else the account must belong to this user).
--- Errors: SESSION_REVOKED, ACCOUNT_NOT_FOUND, ACCOUNT_FROZEN, ACCOUNT_CLOSED, INVALID_AMOUNT,
+-- Errors: SESSION_REVOKED, FORBIDDEN (a staff call, p_owner_id NULL, by a non-staff user),
+--         ACCOUNT_NOT_FOUND, ACCOUNT_FROZEN, ACCOUNT_CLOSED, INVALID_AMOUNT,
 --         LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, IDEMPOTENCY_CONFLICT.
 -- Example: CALL sp_move_cash('deposit', 7, 100.000, 'salary', 'key-1', 42, NULL, NULL);
 DROP PROCEDURE IF EXISTS sp_move_cash;
@@ -41,6 +42,9 @@ proc: BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: type must be deposit or withdrawal';
     END IF;
     CALL sp_assert_session(p_session_id, p_actor_id);
+    IF p_session_id IS NOT NULL AND p_owner_id IS NULL THEN
+        CALL sp_assert_staff(p_actor_id);
+    END IF;
     SET @bank_actor_id = p_actor_id;
     SET v_sign = IF(p_type = 'deposit', 1, -1);
     SET v_hash = UNHEX(SHA2(CONCAT_WS('|', p_type, p_account_id, CAST(p_amount AS CHAR),

@@ -10,7 +10,7 @@
 -- Parameters: p_from_account_id, p_items (JSON array of {"to_account_number", "amount",
 --             "description"?}), p_description, p_idempotency_key, p_actor_id, p_session_id,
 --             p_owner_id (as in sp_perform_transfer).
--- Errors: BATCH_EMPTY, BATCH_TOO_LARGE, INVALID_ARGUMENT, SESSION_REVOKED, ACCOUNT_NOT_FOUND,
+-- Errors: BATCH_EMPTY, BATCH_TOO_LARGE, INVALID_ARGUMENT, SESSION_REVOKED, FORBIDDEN, ACCOUNT_NOT_FOUND,
 --         SAME_ACCOUNT, INVALID_AMOUNT, LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS,
 --         ACCOUNT_FROZEN, ACCOUNT_CLOSED, FX_RATE_UNAVAILABLE, IDEMPOTENCY_CONFLICT.
 -- Example: CALL sp_perform_batch_transfer(7, '[{"to_account_number":"123456789012","amount":"5.000"}]',
@@ -61,6 +61,9 @@ proc: BEGIN
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
 
     CALL sp_assert_session(p_session_id, p_actor_id);
+    IF p_session_id IS NOT NULL AND p_owner_id IS NULL THEN
+        CALL sp_assert_staff(p_actor_id);
+    END IF;
     SET @bank_actor_id = p_actor_id;
     IF p_items IS NULL OR NOT JSON_VALID(p_items) OR JSON_TYPE(p_items) <> 'ARRAY' THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: transfers must be a JSON array';

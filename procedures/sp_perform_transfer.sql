@@ -14,7 +14,8 @@
 --             (NULL or 0 for none), p_description, p_idempotency_key, p_actor_id,
 --             p_session_id (NULL: trusted caller), p_owner_id (NULL: staff; else the sender
 --             account must belong to this user).
--- Errors: SESSION_REVOKED, ACCOUNT_NOT_FOUND, SAME_ACCOUNT, IDEMPOTENCY_CONFLICT, ACCOUNT_FROZEN,
+-- Errors: SESSION_REVOKED, FORBIDDEN (a staff call, p_owner_id NULL, by a non-staff user),
+--         ACCOUNT_NOT_FOUND, SAME_ACCOUNT, IDEMPOTENCY_CONFLICT, ACCOUNT_FROZEN,
 --         ACCOUNT_CLOSED, INVALID_AMOUNT, LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS,
 --         FX_RATE_UNAVAILABLE.
 -- Example: CALL sp_perform_transfer(7, '123456789012', 100.000, 0, 'rent', 'tr-1', 42, NULL, 42);
@@ -65,6 +66,9 @@ proc: BEGIN
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
 
     CALL sp_assert_session(p_session_id, p_actor_id);
+    IF p_session_id IS NOT NULL AND p_owner_id IS NULL THEN
+        CALL sp_assert_staff(p_actor_id);
+    END IF;
     SET @bank_actor_id = p_actor_id;
     -- An account's currency never changes, so its exponent can be read before the locks.
     SELECT (SELECT id FROM accounts WHERE account_number = p_to_account_number AND kind = 'customer'),

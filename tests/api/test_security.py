@@ -162,6 +162,17 @@ class TestRoles:
                                            "amount": "1.00"})
         assert transfer.status_code == 404
 
+    async def test_demoted_teller_loses_the_counter_at_once(self, bank, client):
+        customer = await bank.person()
+        account = await bank.account(customer, "JOD", deposit="10.000")
+        teller = await bank.person("teller")
+        bank.sql("UPDATE users SET role = 'customer' WHERE username = %s", teller.username)
+        response = await client.post("/transactions/withdraw", headers=teller.money_headers(),
+                                     json={"account_id": account["id"], "amount": "5.000"})
+        assert response.status_code == 403, response.text
+        assert response.json()["code"] == "FORBIDDEN"
+        assert await bank.balance(customer, account["id"]) == "10.000"
+
     async def test_auditor_reads_everything_and_changes_nothing(self, bank, client):
         customer = await bank.person()
         account = await bank.account(customer, "EUR", deposit="20.00")

@@ -1,0 +1,16 @@
+-- sp_assert_staff: refuse a staff action (cash for any customer) from a user whose role,
+-- as it stands in the database now, is no longer a staff role. Access tokens carry the
+-- role they were issued with; this closes the window until such a token expires.
+-- Parameters: p_user_id.
+-- Errors: FORBIDDEN.
+-- Example: CALL sp_assert_staff(5);
+DROP PROCEDURE IF EXISTS sp_assert_staff;
+DELIMITER $$
+CREATE PROCEDURE sp_assert_staff(IN p_user_id BIGINT UNSIGNED)
+READS SQL DATA
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM users WHERE id = p_user_id AND role IN ('teller', 'manager', 'admin')) THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'FORBIDDEN: this needs a teller, manager or admin';
+    END IF;
+END$$
+DELIMITER ;
