@@ -67,13 +67,15 @@ migrate: db ## Apply schema, procedures, triggers, views, users and grants
 	@$(WITH_DB)
 	$(PY) -m scripts.migrate
 
-seed: db ## Migrate, then load the demo data (data/*.sql)
+seed: db ## Migrate, then load the demo data (data/*.sql and the demo users' profiles)
 	@$(WITH_DB)
 	$(PY) -m scripts.migrate --seed
+	$(PY) -m scripts.demo_profiles
 
 run: db ## Migrate, seed, and serve the API and frontend on :8000 (Ctrl-C stops all)
 	@$(WITH_DB)
 	$(PY) -m scripts.migrate --seed
+	$(PY) -m scripts.demo_profiles
 	children=()
 	trap 'kill "$${children[@]}" 2>/dev/null || true; wait' EXIT
 	trap 'exit 130' INT TERM
