@@ -40,8 +40,7 @@ proc: BEGIN
     DECLARE v_spent DECIMAL(20,4);
     DECLARE v_total DECIMAL(20,4);
     DECLARE v_parent_id BIGINT UNSIGNED;
-    DECLARE v_existing BIGINT UNSIGNED DEFAULT NULL;
-    DECLARE v_existing_hash BINARY(32);
+    DECLARE v_found BOOLEAN DEFAULT FALSE;
     DECLARE v_hash BINARY(32);
     DECLARE v_duplicate BOOLEAN DEFAULT FALSE;
     DECLARE v_done BOOLEAN DEFAULT FALSE;
@@ -97,18 +96,10 @@ proc: BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
     END IF;
 
-    IF p_idempotency_key IS NOT NULL THEN
-        SELECT id, request_hash INTO v_existing, v_existing_hash FROM transactions
-        WHERE initiator_id = p_actor_id AND idempotency_key = p_idempotency_key;
-        IF v_existing IS NOT NULL THEN
-            IF v_existing_hash <> v_hash THEN
-                SIGNAL SQLSTATE '45000'
-                    SET MESSAGE_TEXT = 'IDEMPOTENCY_CONFLICT: this Idempotency-Key was used with a different request';
-            END IF;
-            COMMIT;
-            CALL sp_emit_batch(v_existing, TRUE);
-            LEAVE proc;
-        END IF;
+    CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
+    IF v_found THEN
+        COMMIT;
+        LEAVE proc;
     END IF;
 
     IF v_status = 'frozen' THEN
@@ -173,9 +164,10 @@ proc: BEGIN
                 p_from_account_id, p_actor_id, p_idempotency_key, v_hash, p_description, NOW(6));
     END;
     IF v_duplicate THEN
+        -- The same key was committed meanwhile by a call on other accounts.
         ROLLBACK;
-        SIGNAL SQLSTATE '45000'
-            SET MESSAGE_TEXT = 'IDEMPOTENCY_CONFLICT: this Idempotency-Key is being used by another request';
+        CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
+        LEAVE proc;
     END IF;
     SET v_parent_id = LAST_INSERT_ID();
 

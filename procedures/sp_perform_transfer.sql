@@ -53,8 +53,6 @@ proc: BEGIN
     DECLARE v_to_currency CHAR(3);
     DECLARE v_to_status VARCHAR(8);
     DECLARE v_to_balance DECIMAL(20,4);
-    DECLARE v_existing BIGINT UNSIGNED DEFAULT NULL;
-    DECLARE v_existing_hash BINARY(32);
     DECLARE v_fee DECIMAL(38,12) DEFAULT IFNULL(p_fee, 0);
     DECLARE v_rate DECIMAL(20,10) DEFAULT 1;
     DECLARE v_target DECIMAL(20,4);
@@ -110,18 +108,10 @@ proc: BEGIN
     END IF;
 
     -- Under the locks, a call with the same key on the same accounts has committed or not started.
-    IF p_idempotency_key IS NOT NULL THEN
-        SELECT id, request_hash INTO v_existing, v_existing_hash
-        FROM transactions WHERE initiator_id = p_actor_id AND idempotency_key = p_idempotency_key;
-        IF v_existing IS NOT NULL THEN
-            IF v_existing_hash <> v_hash THEN
-                SIGNAL SQLSTATE '45000'
-                    SET MESSAGE_TEXT = 'IDEMPOTENCY_CONFLICT: this Idempotency-Key was used with a different request';
-            END IF;
-            COMMIT;
-            CALL sp_emit_transaction(v_existing, TRUE);
-            LEAVE proc;
-        END IF;
+    CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
+    IF v_found THEN
+        COMMIT;
+        LEAVE proc;
     END IF;
 
     IF p_from_account_id = v_to_id THEN

@@ -1,5 +1,6 @@
 -- sp_replay_idempotent: answer a money call whose idempotency key was seen before.
--- Same key and same payload hash: the original transaction is returned (replayed = 1).
+-- Same key and same payload hash: the original transaction is returned (replayed = 1), in
+-- sp_emit_batch's shape when it was a batch, else in sp_emit_transaction's.
 -- Same key, different payload: IDEMPOTENCY_CONFLICT. Sets p_found to FALSE when the key is new.
 -- Parameters: p_actor_id, p_idempotency_key, p_request_hash, OUT p_found.
 -- Errors: IDEMPOTENCY_CONFLICT.
@@ -15,9 +16,10 @@ READS SQL DATA
 BEGIN
     DECLARE v_id BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_hash BINARY(32) DEFAULT NULL;
+    DECLARE v_type VARCHAR(16);
     SET p_found = FALSE;
     IF p_idempotency_key IS NOT NULL THEN
-        SELECT id, request_hash INTO v_id, v_hash
+        SELECT id, request_hash, type INTO v_id, v_hash, v_type
         FROM transactions
         WHERE initiator_id = p_actor_id AND idempotency_key = p_idempotency_key;
         IF v_id IS NOT NULL THEN
@@ -26,7 +28,11 @@ BEGIN
                     SET MESSAGE_TEXT = 'IDEMPOTENCY_CONFLICT: this Idempotency-Key was used with a different request';
             END IF;
             SET p_found = TRUE;
-            CALL sp_emit_transaction(v_id, TRUE);
+            IF v_type = 'batch' THEN
+                CALL sp_emit_batch(v_id, TRUE);
+            ELSE
+                CALL sp_emit_transaction(v_id, TRUE);
+            END IF;
         END IF;
     END IF;
 END$$
