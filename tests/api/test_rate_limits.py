@@ -86,3 +86,31 @@ class TestRateLimits:
                          for _ in range(121)]
         codes = await tripped(responses)
         assert codes.count(200) == 120 and codes[-1] == 429
+
+
+def _redis_url() -> str | None:
+    """The local Redis when one answers; the shared-limit test needs a real server."""
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return "redis://127.0.0.1:6379/15"
+    except OSError:
+        return None
+
+
+@pytest.mark.skipif(_redis_url() is None, reason="no Redis server on 127.0.0.1:6379")
+class TestSharedLimits:
+    async def test_two_api_processes_share_one_redis_budget(self, admin_url, database):
+        """Two apps (as two uvicorn workers would be) count against the same Redis keys."""
+        settings = make_settings(admin_url, database, rate_limit_register="3/minute",
+                                 redis_url=_redis_url())
+        first, second = create_app(settings), create_app(settings)
+        ip = fresh_ip()
+        async with running(first), running(second):
+            async with client_for(first, ip) as a, client_for(second, ip) as b:
+                codes = [(await a.post("/auth/register", json=registration())).status_code,
+                         (await b.post("/auth/register", json=registration())).status_code,
+                         (await a.post("/auth/register", json=registration())).status_code,
+                         (await b.post("/auth/register", json=registration())).status_code]
+        assert codes == [201, 201, 201, 429]
