@@ -230,6 +230,7 @@ async def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", default="1,16,64")
+    parser.add_argument("--only", default="", help="run only scenarios whose name contains this")
     args = parser.parse_args()
     levels = [int(c) for c in args.connections.split(",")]
 
@@ -251,6 +252,8 @@ async def main() -> None:
     print("| scenario | conns | transfers/s | calls/s | p50 ms | p99 ms | errors |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, make_call in scenarios(accounts).items():
+        if args.only not in name:
+            continue
         for connections in levels:
             result = await run_load(name, app, connections, args.seconds, make_call)
             print(
