@@ -44,6 +44,16 @@ class TestRegister:
         assert response.status_code == 422
         assert "common" in response.json()["detail"]
 
+    async def test_the_common_list_is_breach_sized(self, client):
+        from api.security.passwords import common_passwords
+
+        assert len(common_passwords()) >= 30_000
+        # From zxcvbn's breach frequency list, not in the short local list.
+        for password in ("enterprise", "Manchester", "4815162342"):
+            response = await client.post("/auth/register",
+                                         json=registration(password=password))
+            assert response.status_code == 422 and "common" in response.json()["detail"]
+
     async def test_duplicate_username_is_409(self, client):
         body = registration()
         assert (await client.post("/auth/register", json=body)).status_code == 201
