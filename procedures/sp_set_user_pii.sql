@@ -1,8 +1,9 @@
 -- sp_set_user_pii: store a new user's encrypted personal data (registration's second step).
 --
 -- The ciphertext binds the user's id as associated data, so it can only be made once
--- sp_register_user has returned the id. NULL keeps a field as it is. No outbox event:
--- registration already announced the user.
+-- sp_register_user has returned the id. It fills empty fields only: it runs without a
+-- session, so it must not be a way to overwrite anyone's details (PUT /users/profile,
+-- sp_update_user_profile, changes them). No outbox event: registration announced the user.
 -- Parameters
 --   p_user_id            BIGINT
 --   p_email_enc, p_full_name_enc, p_phone_enc, p_date_of_birth_enc
@@ -34,10 +35,10 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'USER_NOT_FOUND: no such user';
     END IF;
     UPDATE users
-       SET email_enc         = COALESCE(p_email_enc, email_enc),
-           full_name_enc     = COALESCE(p_full_name_enc, full_name_enc),
-           phone_enc         = COALESCE(p_phone_enc, phone_enc),
-           date_of_birth_enc = COALESCE(p_date_of_birth_enc, date_of_birth_enc)
+       SET email_enc         = COALESCE(email_enc, p_email_enc),
+           full_name_enc     = COALESCE(full_name_enc, p_full_name_enc),
+           phone_enc         = COALESCE(phone_enc, p_phone_enc),
+           date_of_birth_enc = COALESCE(date_of_birth_enc, p_date_of_birth_enc)
      WHERE id = p_user_id;
     COMMIT;
 END$$

@@ -333,3 +333,31 @@ class TestProfile:
         response = await client.put("/users/profile", headers=second.auth,
                                     json={"email": f"{first.username}@example.com"})
         assert response.status_code == 409 and response.json()["code"] == "EMAIL_TAKEN"
+
+
+class TestRegistrationSecondStep:
+    async def test_it_fills_empty_fields_only(self, app, client, bank):
+        body = registration()
+        user_id = (await client.post("/auth/register", json=body)).json()["id"]
+        pii = app.state.pii
+        bank.sql("CALL sp_set_user_pii(%s, %s, %s, NULL, NULL)", user_id,
+                 pii.encrypt("email", "thief@example.com", user_id=user_id),
+                 pii.encrypt("full_name", "Someone Else", user_id=user_id))
+        tokens = await bank.login(body["username"])
+        profile = (await client.get("/users/profile", headers={
+            "Authorization": f"Bearer {tokens['access_token']}"})).json()
+        assert profile["email"] == body["email"] and profile["full_name"] == body["full_name"]
+
+    async def test_a_user_whose_second_step_failed_can_fill_in_the_profile(self, client, bank):
+        body = registration()
+        user_id = (await client.post("/auth/register", json=body)).json()["id"]
+        bank.sql("UPDATE users SET email_enc = NULL, full_name_enc = NULL, phone_enc = NULL, "
+                 "date_of_birth_enc = NULL WHERE id = %s", user_id)
+        tokens = await bank.login(body["username"])
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        fixed = await client.put("/users/profile", headers=auth, json={
+            "email": body["email"], "full_name": body["full_name"],
+            "date_of_birth": body["date_of_birth"]})
+        assert fixed.status_code == 200, fixed.text
+        assert fixed.json()["date_of_birth"] == body["date_of_birth"]
+        assert fixed.json()["email"] == body["email"]
