@@ -8,8 +8,10 @@ import anyio.to_thread
 
 from api.config import Settings
 from api.errors import (
+    BankError,
     InvalidCredentials,
     LoginLocked,
+    LoginThrottled,
     MfaInvalid,
     PinInvalid,
     PinLocked,
@@ -17,6 +19,7 @@ from api.errors import (
     UserBlocked,
 )
 from api.ledger import Ledger, Row
+from api.ratelimit import RateLimits
 from api.schemas import MfaChallengeResponse, TokenResponse
 from api.security import mfa
 from api.security.passwords import verify_secret
@@ -30,6 +33,7 @@ from api.security.tokens import (
     new_session_id,
     refresh_token_hash,
 )
+from api.security.usernames import login_username
 
 
 def _now() -> datetime:
@@ -41,59 +45,105 @@ def _retry_after(until: datetime) -> dict[str, str]:
     return {"Retry-After": str(seconds)}
 
 
+def _locked(until: datetime) -> LoginLocked:
+    minutes = max(1, -(-int((until - _now()).total_seconds()) // 60))
+    return LoginLocked(f"Too many failed logins from this address: try again in {minutes} "
+                       "minute(s).", headers=_retry_after(until))
+
+
+async def check_password(
+    ledger: Ledger, settings: Settings, *, username: str, password: str, ip: str,
+    user_agent: str | None, outcome: str = "failure", wrong: BankError | None = None,
+) -> Row:
+    """The one password check (login and PUT /users/pin), behind the lockout rules.
+
+    Refuses a locked (username, client) pair (423) and a slowed username from a client
+    the user never logged in from (429) before spending a bcrypt; a wrong password
+    counts against both (sp_auth_login_failed holds the rules). Returns the lookup row.
+    """
+    found = await ledger.login_lookup(username=username, ip=ip)
+    user_id = found["user_id"]
+    if found["locked_until"] is not None:
+        await ledger.login_failed(username=username, user_id=user_id, outcome="locked", ip=ip,
+                                  user_agent=user_agent)
+        raise _locked(found["locked_until"])
+    if found["slow_until"] is not None:
+        await ledger.login_failed(username=username, user_id=user_id, outcome="throttled",
+                                  ip=ip, user_agent=user_agent)
+        raise LoginThrottled(headers=_retry_after(found["slow_until"]))
+    if not await verify_secret(password, found["password_hash"], rounds=settings.bcrypt_rounds):
+        await _count_failure(ledger, username=username, user_id=user_id, outcome=outcome, ip=ip,
+                             user_agent=user_agent)
+        raise wrong or InvalidCredentials()
+    return found
+
+
+async def _count_failure(
+    ledger: Ledger, *, username: str, user_id: int | None, outcome: str, ip: str,
+    user_agent: str | None,
+) -> None:
+    """Record a failed secret; raise 423 when this failure locked the client out."""
+    failed = await ledger.login_failed(username=username, user_id=user_id, outcome=outcome,
+                                       ip=ip, user_agent=user_agent)
+    if failed["locked_until"] is not None:
+        raise _locked(failed["locked_until"])
+
+
 async def login(
     ledger: Ledger, settings: Settings, *, username: str, password: str, ip: str,
     user_agent: str | None,
 ) -> TokenResponse | MfaChallengeResponse:
-    """Check the password (or refuse a locked username) and open a session or an MFA challenge."""
-    found = await ledger.login_lookup(username)
-    user_id = found["user_id"]
-    locked_until = found["locked_until"]
-    if locked_until is not None:
-        await ledger.login_failed(username=username, user_id=user_id, outcome="locked", ip=ip,
-                                  user_agent=user_agent)
-        raise LoginLocked(headers=_retry_after(locked_until))
-
-    ok = await verify_secret(password, found["password_hash"], rounds=settings.bcrypt_rounds)
-    if not ok:
-        failed = await ledger.login_failed(username=username, user_id=user_id, outcome="failure",
-                                           ip=ip, user_agent=user_agent)
-        if failed["locked_until"] is not None:
-            raise LoginLocked(headers=_retry_after(failed["locked_until"]))
+    """Check the password and open a session or an MFA challenge."""
+    name = login_username(username)
+    if name is None:
+        # No account can have this name: fail exactly like a wrong password, same cost.
+        await verify_secret(password, None, rounds=settings.bcrypt_rounds)
         raise InvalidCredentials()
+    found = await check_password(ledger, settings, username=name, password=password, ip=ip,
+                                 user_agent=user_agent)
+    user_id = int(found["user_id"])
     if found["status"] != "active":
-        await ledger.login_failed(username=username, user_id=user_id, outcome="blocked", ip=ip,
+        await ledger.login_failed(username=name, user_id=user_id, outcome="blocked", ip=ip,
                                   user_agent=user_agent)
         raise UserBlocked()
     if found["mfa_enabled"]:
-        challenge = issue_mfa_challenge(settings, user_id=int(user_id))
+        challenge = issue_mfa_challenge(settings, user_id=user_id)
         return MfaChallengeResponse(challenge_id=challenge,
                                     expires_in=settings.mfa_challenge_minutes * 60)
-    return await open_session(ledger, settings, user_id=int(user_id), ip=ip,
-                              user_agent=user_agent)
-
-
-async def verify_mfa_login(
-    ledger: Ledger, settings: Settings, pii: PiiCipher, *, challenge_id: str, code: str, ip: str,
-    user_agent: str | None,
-) -> TokenResponse:
-    """The second login step: a valid challenge plus a current TOTP code."""
-    user_id = decode_mfa_challenge(settings, challenge_id)
-    secrets = await ledger.user_secrets(session_id=None, user_id=user_id)
-    secret = pii.decrypt("mfa_secret", secrets["mfa_secret_enc"])
-    if secrets["status"] != "active" or not secrets["mfa_enabled"] or secret is None:
-        raise MfaInvalid()
-    if not await anyio.to_thread.run_sync(mfa.verify_code, secret, code):
-        failed = await ledger.login_failed(username=str(secrets["username"]), user_id=user_id,
-                                           outcome="mfa_failure", ip=ip, user_agent=user_agent)
-        if failed["locked_until"] is not None:
-            raise LoginLocked(headers=_retry_after(failed["locked_until"]))
-        raise MfaInvalid()
     return await open_session(ledger, settings, user_id=user_id, ip=ip, user_agent=user_agent)
 
 
+async def verify_mfa_login(
+    ledger: Ledger, settings: Settings, pii: PiiCipher, limits: RateLimits, *,
+    challenge_id: str, code: str, ip: str, user_agent: str | None,
+) -> TokenResponse:
+    """The second login step: an unspent challenge plus a TOTP code not used before."""
+    challenge = decode_mfa_challenge(settings, challenge_id)
+    await limits.hit("secret", str(challenge.user_id))
+    secrets = await ledger.user_secrets(session_id=None, user_id=challenge.user_id)
+    username = str(secrets["username"])
+    state = await ledger.login_lookup(username=username, ip=ip)
+    if state["locked_until"] is not None:
+        await ledger.login_failed(username=username, user_id=challenge.user_id,
+                                  outcome="locked", ip=ip, user_agent=user_agent)
+        raise _locked(state["locked_until"])
+    secret = pii.decrypt("mfa_secret", secrets["mfa_secret_enc"], user_id=challenge.user_id)
+    if secrets["status"] != "active" or not secrets["mfa_enabled"] or secret is None:
+        raise MfaInvalid()
+    step = await anyio.to_thread.run_sync(mfa.matching_step, secret, code)
+    if step is None:
+        await _count_failure(ledger, username=username, user_id=challenge.user_id,
+                             outcome="mfa_failure", ip=ip, user_agent=user_agent)
+        raise MfaInvalid()
+    # The procedure spends the challenge and the time step in the session's transaction.
+    return await open_session(ledger, settings, user_id=challenge.user_id, ip=ip,
+                              user_agent=user_agent, mfa_challenge_id=challenge.challenge_id,
+                              mfa_step=step)
+
+
 async def open_session(
-    ledger: Ledger, settings: Settings, *, user_id: int, ip: str, user_agent: str | None
+    ledger: Ledger, settings: Settings, *, user_id: int, ip: str, user_agent: str | None,
+    mfa_challenge_id: str | None = None, mfa_step: int | None = None,
 ) -> TokenResponse:
     session_id = new_session_id()
     refresh, refresh_hash = new_refresh_token()
@@ -102,7 +152,7 @@ async def open_session(
         user_id=user_id, session_id=session_id, refresh_hash=refresh_hash,
         session_expires_at=now + timedelta(days=settings.refresh_token_days),
         refresh_expires_at=now + timedelta(days=settings.refresh_token_days),
-        ip=ip, user_agent=user_agent)
+        ip=ip, user_agent=user_agent, mfa_challenge_id=mfa_challenge_id, mfa_step=mfa_step)
     return _tokens(settings, row, refresh)
 
 
@@ -126,8 +176,9 @@ async def check_pin(ledger: Ledger, settings: Settings, claims: AccessClaims,
                     pin: str | None) -> None:
     """Demand the PIN when the caller has one; 3 wrong PINs lock money movement for 15 min.
 
-    Tokens record whether their user had a PIN when issued, and setting a PIN ends every
-    session, so a user without a PIN pays no database round trip or bcrypt here.
+    Tokens record whether their user had a PIN when issued, so a user without a PIN pays
+    no database round trip or bcrypt here. Setting a PIN ends every other session; the
+    caller's session is issued PIN-demanding tokens at its next refresh.
     """
     if not claims.has_pin:
         return

@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     rate_limit_register: str = "3/minute"
     rate_limit_money: str = "20/minute"
     rate_limit_read: str = "120/minute"
+    # Per user: every route that checks a secret (PIN change, MFA setup and enable, the
+    # MFA login step) and, stricter, profile changes (EMAIL_TAKEN reveals an address).
+    rate_limit_secret: str = "10/minute"
+    rate_limit_profile: str = "10/hour"
+    # Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For /
+    # X-Forwarded-Proto are believed. Empty: forwarding headers are ignored (serve with
+    # `uvicorn --no-proxy-headers`, so uvicorn does not apply them itself).
+    trusted_proxies: str = ""
 
     cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:8000"])
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
@@ -98,6 +106,10 @@ class Settings(BaseSettings):
         if self.env == "production" and self.pii_key == DEFAULT_PII_KEY:
             raise ValueError("BANK_PII_KEY must be set to a private value in production")
         return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
 
     def admin_address(self) -> DatabaseAddress:
         if not self.database_url:

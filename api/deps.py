@@ -61,6 +61,7 @@ Currencies = Annotated[dict[str, Currency], Depends(_currencies)]
 
 
 async def client_ip(request: Request) -> str:
+    """The peer address; a trusted proxy's X-Forwarded-For only via ProxyHeadersMiddleware."""
     return request.client.host if request.client else "unknown"
 
 
@@ -178,7 +179,17 @@ async def limit_register(ip: ClientIp, limits: LimitsDep) -> None:
     await limits.hit("register", ip)
 
 
+async def limit_secret_checks(claims: Caller, limits: LimitsDep) -> None:
+    await limits.hit("secret", str(claims.user_id))
+
+
+async def limit_profile_changes(claims: Caller, limits: LimitsDep) -> None:
+    await limits.hit("profile", str(claims.user_id))
+
+
 ReadLimit = Depends(limit_reads)
 MoneyLimit = Depends(limit_money)
 LoginLimit = Depends(limit_login)
 RegisterLimit = Depends(limit_register)
+SecretLimit = Depends(limit_secret_checks)
+ProfileLimit = Depends(limit_profile_changes)

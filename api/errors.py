@@ -4,7 +4,7 @@
     ├── BadRequest (400) ── MalformedJson
     ├── Unauthorized (401) ── NotAuthenticated, InvalidCredentials, InvalidToken,
     │                         SessionRevoked, InvalidRefreshToken, RefreshTokenReused,
-    │                         MfaInvalid
+    │                         MfaInvalid, MfaCodeReused
     ├── Forbidden (403) ── PinRequired, PinInvalid, UserBlocked,
     │                      WrongPassword
     ├── NotFound (404) ── AccountNotFound, TransactionNotFound, UserNotFound,
@@ -20,7 +20,7 @@
     │       FxRateUnavailable, UserInactive, InvalidAccountType, BatchEmpty,
     │       BatchTooLarge, InvalidArgument, PinNotSet, MfaNotSetUp,
     │       MfaCodeRejected
-    ├── RateLimited (429)
+    ├── RateLimited (429) ── LoginThrottled
     └── ServiceUnavailable (503) ── DatabaseBusy
 
 Stored procedures raise `SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'CODE: text'`;
@@ -120,6 +120,10 @@ class MfaInvalid(Unauthorized):
     code, default_detail = "MFA_INVALID", "The one-time code or challenge is invalid."
 
 
+class MfaCodeReused(Unauthorized):
+    code, default_detail = "MFA_CODE_REUSED", "That code was already used; wait for the next one."
+
+
 class Forbidden(BankError):
     status, code, default_detail = 403, "FORBIDDEN", "You are not allowed to do this."
 
@@ -213,7 +217,7 @@ class Locked(BankError):
 
 class LoginLocked(Locked):
     code = "LOGIN_LOCKED"
-    default_detail = "Too many failed logins: this username is locked for 15 minutes."
+    default_detail = "Too many failed logins from this address: try again later."
 
 
 class PinLocked(Locked):
@@ -307,6 +311,12 @@ class MfaNotSetUp(Unprocessable):
 
 class RateLimited(BankError):
     status, code, default_detail = 429, "RATE_LIMITED", "Too many requests; slow down."
+
+
+class LoginThrottled(RateLimited):
+    code = "LOGIN_THROTTLED"
+    default_detail = ("This username is under attack: from a new address, wait before the "
+                      "next attempt (your usual devices are not slowed).")
 
 
 class ServiceUnavailable(BankError):

@@ -155,15 +155,20 @@ class Ledger:
     # -- users and sessions -------------------------------------------------------------
 
     async def register_user(
-        self, *, username: str, password_hash: str, email_hash: bytes | None,
-        email_enc: bytes | None, full_name_enc: bytes | None, phone_enc: bytes | None,
-        date_of_birth_enc: bytes | None,
+        self, *, username: str, password_hash: str, email_hash: bytes | None, kyc_verified: bool,
     ) -> Row:
-        return await self.one("sp_register_user", username, password_hash, email_hash, email_enc,
-                              full_name_enc, phone_enc, date_of_birth_enc)
+        return await self.one("sp_register_user", username, password_hash, email_hash,
+                              kyc_verified)
 
-    async def login_lookup(self, username: str) -> Row:
-        return await self.one("sp_auth_login_lookup", username)
+    async def set_user_pii(
+        self, *, user_id: int, email_enc: bytes | None, full_name_enc: bytes | None,
+        phone_enc: bytes | None, date_of_birth_enc: bytes | None,
+    ) -> None:
+        await self.call("sp_set_user_pii", user_id, email_enc, full_name_enc, phone_enc,
+                        date_of_birth_enc, result_sets=0)
+
+    async def login_lookup(self, *, username: str, ip: str) -> Row:
+        return await self.one("sp_auth_login_lookup", username, ip)
 
     async def login_failed(
         self, *, username: str, user_id: int | None, outcome: str, ip: str | None,
@@ -174,9 +179,11 @@ class Ledger:
     async def login_succeeded(
         self, *, user_id: int, session_id: str, refresh_hash: bytes, session_expires_at: datetime,
         refresh_expires_at: datetime, ip: str | None, user_agent: str | None,
+        mfa_challenge_id: str | None = None, mfa_step: int | None = None,
     ) -> Row:
         return await self.one("sp_auth_login_succeeded", user_id, session_id, refresh_hash,
-                              session_expires_at, refresh_expires_at, ip, user_agent)
+                              session_expires_at, refresh_expires_at, ip, user_agent,
+                              mfa_challenge_id, mfa_step)
 
     async def refresh(self, *, token_hash: bytes, new_hash: bytes, new_expires_at: datetime) -> Row:
         return await self.one("sp_auth_refresh", token_hash, new_hash, new_expires_at)
@@ -192,16 +199,16 @@ class Ledger:
 
     async def update_user_profile(
         self, *, user_id: int, email_hash: bytes | None, email_enc: bytes | None,
-        full_name_enc: bytes | None, phone_enc: bytes | None,
+        full_name_enc: bytes | None, phone_enc: bytes | None, date_of_birth_enc: bytes | None,
     ) -> Row:
         return await self.one("sp_update_user_profile", user_id, email_hash, email_enc,
-                              full_name_enc, phone_enc)
+                              full_name_enc, phone_enc, date_of_birth_enc)
 
     async def user_secrets(self, *, session_id: str | None, user_id: int) -> Row:
         return await self.one("sp_get_user_secrets", session_id, user_id)
 
-    async def set_pin(self, *, user_id: int, pin_hash: str) -> None:
-        await self.call("sp_set_user_pin", user_id, pin_hash, result_sets=0)
+    async def set_pin(self, *, user_id: int, pin_hash: str, keep_session_id: str | None) -> None:
+        await self.call("sp_set_user_pin", user_id, pin_hash, keep_session_id, result_sets=0)
 
     async def record_pin_attempt(self, *, user_id: int, success: bool) -> Row:
         return await self.one("sp_record_pin_attempt", user_id, success)
@@ -209,8 +216,8 @@ class Ledger:
     async def set_mfa_secret(self, *, user_id: int, secret_enc: bytes) -> None:
         await self.call("sp_set_mfa_secret", user_id, secret_enc, result_sets=0)
 
-    async def enable_mfa(self, *, user_id: int) -> None:
-        await self.call("sp_enable_mfa", user_id, result_sets=0)
+    async def enable_mfa(self, *, user_id: int, step: int) -> None:
+        await self.call("sp_enable_mfa", user_id, step, result_sets=0)
 
     # -- accounts ------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from api.ratelimit import RateLimits
 from api.routes import accounts, auth, transactions, users
 from api.schemas import HealthResponse, ReadyResponse
 from api.security.pii import PiiCipher
+from api.security.proxies import trust_forwarding_proxies
 
 log = logging.getLogger("api")
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics,
                        access_log_enabled=settings.access_log)
+    trust_forwarding_proxies(app, settings)  # outermost: the client address comes first
 
     for module in (auth, users, accounts, transactions):
         app.include_router(module.router)

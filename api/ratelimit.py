@@ -12,7 +12,7 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from api.config import Settings
 from api.errors import RateLimited
 
-SCOPES = ("login", "register", "money", "read")
+SCOPES = ("login", "register", "money", "read", "secret", "profile")
 
 
 class RateLimits:
@@ -33,6 +33,8 @@ class RateLimits:
             "register": parse(settings.rate_limit_register),
             "money": parse(settings.rate_limit_money),
             "read": parse(settings.rate_limit_read),
+            "secret": parse(settings.rate_limit_secret),
+            "profile": parse(settings.rate_limit_profile),
         }
 
     async def hit(self, scope: str, key: str) -> None:

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.ledger import Currency, Row
+from api.security.usernames import RULE as USERNAME_RULE
+from api.security.usernames import normalise_username
 
 # Amounts: positive, at most 16 integer digits (the ledger stores DECIMAL(20,4)) and
 # 12 decimals; the procedure then refuses more decimals than the currency has.
@@ -21,7 +23,10 @@ Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 AccountNumber = Annotated[str, Field(min_length=1, max_length=34, pattern=r"^[A-Za-z0-9-]+$")]
 Description = Annotated[str, Field(max_length=255)]
 Pin = Annotated[str, Field(pattern=r"^[0-9]{4,6}$")]
-Username = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+# Checked and normalised by api.security.usernames (one rule); the pattern documents it.
+Username = Annotated[str, Field(
+    min_length=3, max_length=64, description=USERNAME_RULE,
+    json_schema_extra={"pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$"})]
 Password = Annotated[str, Field(min_length=1, max_length=128)]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 FullName = Annotated[str, Field(min_length=1, max_length=200)]
@@ -69,8 +74,9 @@ def money(value: Decimal | None, currency: Currency | None) -> str | None:
 
 class RegisterRequest(Body):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "username": "alice", "password": "correct horse battery", "email": "alice@example.com",
-        "full_name": "Alice Haddad", "date_of_birth": "1990-04-01", "phone": "+962790000000"}]})
+        "username": "sample.customer", "password": "correct horse battery",
+        "email": "sample.customer@example.com", "full_name": "Sample Customer",
+        "date_of_birth": "1990-04-01", "phone": "+962790000000"}]})
 
     username: Username
     password: Password
@@ -79,17 +85,26 @@ class RegisterRequest(Body):
     date_of_birth: date
     phone: Phone | None = None
 
+    @field_validator("username")
+    @classmethod
+    def _normalised(cls, value: str) -> str:
+        return normalise_username(value)
+
     @field_validator("date_of_birth")
     @classmethod
     def _in_the_past(cls, value: date) -> date:
-        if value >= date.today() or value.year < 1900:
-            raise ValueError("date_of_birth must be a past date after 1900")
-        return value
+        return _past_date(value)
+
+
+def _past_date(value: date) -> date:
+    if value >= date.today() or value.year < 1900:
+        raise ValueError("date_of_birth must be a past date after 1900")
+    return value
 
 
 class LoginRequest(Body):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"username": "alice", "password": "correct horse battery"}]})
+        {"username": "sample.customer", "password": "correct horse battery"}]})
 
     username: Annotated[str, Field(min_length=1, max_length=64)]
     password: Password
@@ -148,12 +163,18 @@ class UserResponse(BaseModel):
 
 class ProfileUpdateRequest(Body):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"full_name": "Alice B. Haddad", "email": "alice.b@example.com",
+        {"full_name": "Sample B. Customer", "email": "sample.b@example.com",
          "phone": "+962790000001"}]})
 
     full_name: FullName | None = None
     email: Email | None = None
     phone: Phone | None = None
+    date_of_birth: date | None = None
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _in_the_past(cls, value: date | None) -> date | None:
+        return None if value is None else _past_date(value)
 
 
 class PinRequest(Body):

@@ -1,14 +1,17 @@
 -- sp_update_user_profile: change a user's contact details (ciphertext in, NULL = keep).
 --
+-- The API rate-limits this per user: EMAIL_TAKEN says an address is registered.
+--
 -- Parameters
 --   p_user_id        BIGINT
 --   p_email_hash     BINARY(32) NULL      with p_email_enc: the new email
 --   p_email_enc      VARBINARY(512) NULL
 --   p_full_name_enc  VARBINARY(512) NULL
 --   p_phone_enc      VARBINARY(256) NULL
+--   p_date_of_birth_enc VARBINARY(256) NULL
 -- Returns the profile as sp_get_user_profile does.
 -- Errors: USER_NOT_FOUND, EMAIL_TAKEN.
--- Example: CALL sp_update_user_profile(42, NULL, NULL, 0x01..., NULL);
+-- Example: CALL sp_update_user_profile(42, NULL, NULL, 0x02..., NULL, NULL);
 
 DROP PROCEDURE IF EXISTS sp_update_user_profile;
 
@@ -18,7 +21,8 @@ CREATE PROCEDURE sp_update_user_profile(
     IN p_email_hash    BINARY(32),
     IN p_email_enc     VARBINARY(512),
     IN p_full_name_enc VARBINARY(512),
-    IN p_phone_enc     VARBINARY(256)
+    IN p_phone_enc     VARBINARY(256),
+    IN p_date_of_birth_enc VARBINARY(256)
 )
 BEGIN
     DECLARE EXIT HANDLER FOR 1062
@@ -45,7 +49,8 @@ BEGIN
        SET email_hash    = IF(p_email_hash IS NULL, email_hash, p_email_hash),
            email_enc     = IF(p_email_hash IS NULL, email_enc, p_email_enc),
            full_name_enc = COALESCE(p_full_name_enc, full_name_enc),
-           phone_enc     = COALESCE(p_phone_enc, phone_enc)
+           phone_enc     = COALESCE(p_phone_enc, phone_enc),
+           date_of_birth_enc = COALESCE(p_date_of_birth_enc, date_of_birth_enc)
      WHERE id = p_user_id;
 
     INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)

@@ -2,8 +2,9 @@
 
 Personal data is encrypted by the application (AES-GCM with BANK_PII_KEY) before it
 reaches the database, so SQL seed files cannot carry it; this step encrypts it with the
-configured key and stores it through sp_update_user_profile. Users that already have an
-email are left alone, so running it again changes nothing.
+configured key, binding each user's id into the ciphertext (so it reads back only on
+that user's row), and stores it through sp_update_user_profile. Users that already
+have an email are left alone, so running it again changes nothing.
 
     python -m scripts.demo_profiles [--database NAME]
 """
@@ -40,14 +41,15 @@ def fill_profiles(address: DatabaseAddress, cipher: PiiCipher) -> list[str]:
                 row = cur.fetchone()
                 if row is None:
                     continue
+                user_id = int(row[0])
                 cur.execute(
-                    "CALL sp_update_user_profile(%s, %s, %s, %s, %s)",
+                    "CALL sp_update_user_profile(%s, %s, %s, %s, %s, NULL)",
                     (
-                        row[0],
+                        user_id,
                         cipher.email_hash(email),
-                        cipher.encrypt("email", email),
-                        cipher.encrypt("full_name", full_name),
-                        cipher.encrypt("phone", phone),
+                        cipher.encrypt("email", email, user_id=user_id),
+                        cipher.encrypt("full_name", full_name, user_id=user_id),
+                        cipher.encrypt("phone", phone, user_id=user_id),
                     ),
                 )
                 updated.append(username)

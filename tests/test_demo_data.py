@@ -61,9 +61,11 @@ def test_demo_profiles_are_encrypted_and_set_once(demo):
     assert fill_profiles(demo, cipher) == []
     conn = connect(demo, dict_rows=True)
     try:
-        row = query(conn, "SELECT full_name_enc, email_hash FROM users WHERE username = 'alice'")[0]
+        row = query(conn, "SELECT id, full_name_enc, email_hash FROM users "
+                          "WHERE username = 'alice'")[0]
         assert b"Alice" not in row["full_name_enc"]
-        assert cipher.decrypt("full_name", row["full_name_enc"]) == "Alice Haddad"
+        assert cipher.decrypt("full_name", row["full_name_enc"],
+                              user_id=row["id"]) == "Alice Haddad"
         assert row["email_hash"] == cipher.email_hash("alice@example.com")
         assert integrity_problems(conn) == []
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from api.deps import (
     ClientIp,
     CurrentUser,
     LedgerDep,
+    LimitsDep,
     LoginLimit,
     PiiDep,
     RegisterLimit,
@@ -37,24 +39,30 @@ from api.security.passwords import check_password_policy, hash_secret
 from api.security.pii import PiiCipher, normalise_email
 from api.security.tokens import refresh_token_hash
 
+log = logging.getLogger("api.auth")
+
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 
 def user_response(row: Row, pii: PiiCipher) -> UserResponse:
     """A user row (personal data still encrypted) as the API shows it to its owner."""
+    user_id = int(row["id"])
     try:
-        dob = pii.decrypt("date_of_birth", row.get("date_of_birth_enc"))
+        dob = pii.decrypt("date_of_birth", row.get("date_of_birth_enc"), user_id=user_id)
         return UserResponse(
-            id=row["id"], username=row["username"], role=row["role"], status=row["status"],
+            id=user_id, username=row["username"], role=row["role"], status=row["status"],
             kyc_status=row["kyc_status"], mfa_enabled=bool(row["mfa_enabled"]),
             pin_set=bool(row.get("has_pin")), created_at=utc(row.get("created_at")),
-            email=pii.decrypt("email", row.get("email_enc")),
-            full_name=pii.decrypt("full_name", row.get("full_name_enc")),
-            phone=pii.decrypt("phone", row.get("phone_enc")),
+            email=pii.decrypt("email", row.get("email_enc"), user_id=user_id),
+            full_name=pii.decrypt("full_name", row.get("full_name_enc"), user_id=user_id),
+            phone=pii.decrypt("phone", row.get("phone_enc"), user_id=user_id),
             date_of_birth=date.fromisoformat(dob) if dob else None,
         )
-    except (ValueError, InvalidTag) as exc:  # wrong key or tampered ciphertext: a server fault
+    except (ValueError, InvalidTag) as exc:
+        # Wrong key, or ciphertext written for another field or user: a server fault,
+        # never another person's data.
+        log.error("personal data of user %s failed to decrypt", user_id)
         raise BankError() from exc
 
 
@@ -63,16 +71,27 @@ def user_response(row: Row, pii: PiiCipher) -> UserResponse:
 async def register(
     body: RegisterRequest, ledger: LedgerDep, settings: SettingsDep, pii: PiiDep
 ) -> UserResponse:
-    """Create a customer; personal data is encrypted before it reaches the database."""
+    """Create a customer; personal data is encrypted before it reaches the database.
+
+    The answer is the same whether or not the email address is already registered
+    (sp_register_user then leaves it unclaimed and tells its owner); only a taken
+    username is a 409, since usernames are chosen, not private.
+    """
     check_password_policy(body.password, username=body.username)
     password_hash = await hash_secret(body.password, rounds=settings.bcrypt_rounds)
     email = normalise_email(body.email)
     row = await ledger.register_user(
         username=body.username, password_hash=password_hash, email_hash=pii.email_hash(email),
-        email_enc=pii.encrypt("email", email),
-        full_name_enc=pii.encrypt("full_name", body.full_name),
-        phone_enc=pii.encrypt("phone", body.phone),
-        date_of_birth_enc=pii.encrypt("date_of_birth", body.date_of_birth.isoformat()))
+        kyc_verified=settings.env == "development")
+    user_id = int(row["id"])
+    # Second step: the ciphertext binds the new id. If it fails, the user can log in and
+    # set these through PUT /users/profile.
+    await ledger.set_user_pii(
+        user_id=user_id, email_enc=pii.encrypt("email", email, user_id=user_id),
+        full_name_enc=pii.encrypt("full_name", body.full_name, user_id=user_id),
+        phone_enc=pii.encrypt("phone", body.phone, user_id=user_id),
+        date_of_birth_enc=pii.encrypt("date_of_birth", body.date_of_birth.isoformat(),
+                                      user_id=user_id))
     return UserResponse(
         id=row["id"], username=row["username"], email=email, full_name=body.full_name,
         phone=body.phone, date_of_birth=body.date_of_birth, role=row["role"],
@@ -94,10 +113,14 @@ async def login(
 @router.post("/login/verify", response_model=TokenResponse, dependencies=[LoginLimit])
 async def login_verify(
     body: LoginVerifyRequest, ledger: LedgerDep, settings: SettingsDep, pii: PiiDep,
-    ip: ClientIp, user_agent: UserAgent = None,
+    limits: LimitsDep, ip: ClientIp, user_agent: UserAgent = None,
 ) -> TokenResponse:
-    """Second login step: the challenge from /auth/login and a current TOTP code."""
-    return await auth.verify_mfa_login(ledger, settings, pii, challenge_id=body.challenge_id,
+    """Second login step: the challenge from /auth/login and a current TOTP code.
+
+    A challenge opens one session at most, and a code is accepted once.
+    """
+    return await auth.verify_mfa_login(ledger, settings, pii, limits,
+                                       challenge_id=body.challenge_id,
                                        code=body.code, ip=ip, user_agent=user_agent)
 
 

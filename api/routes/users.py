@@ -5,7 +5,18 @@ from __future__ import annotations
 import anyio.to_thread
 from fastapi import APIRouter, Response, status
 
-from api.deps import CurrentUser, LedgerDep, PiiDep, ReadLimit, SettingsDep
+from api import auth
+from api.deps import (
+    ClientIp,
+    CurrentUser,
+    LedgerDep,
+    PiiDep,
+    ProfileLimit,
+    ReadLimit,
+    SecretLimit,
+    SettingsDep,
+    UserAgent,
+)
 from api.errors import MfaCodeRejected, MfaNotSetUp, WrongPassword
 from api.routes.auth import user_response
 from api.schemas import (
@@ -17,7 +28,7 @@ from api.schemas import (
     UserResponse,
 )
 from api.security import mfa
-from api.security.passwords import hash_secret, verify_secret
+from api.security.passwords import hash_secret
 from api.security.pii import normalise_email
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -30,55 +41,68 @@ async def get_profile(user: CurrentUser, ledger: LedgerDep, pii: PiiDep) -> User
     return user_response(await ledger.user_profile(user.id), pii)
 
 
-@router.put("/profile", response_model=UserResponse)
+@router.put("/profile", response_model=UserResponse, dependencies=[ProfileLimit])
 async def update_profile(
     body: ProfileUpdateRequest, user: CurrentUser, ledger: LedgerDep, pii: PiiDep
 ) -> UserResponse:
-    """Change full_name, email or phone; omitted fields keep their value."""
+    """Change full_name, email, phone or date_of_birth; omitted fields keep their value.
+
+    Rate-limited per user (BANK_RATE_LIMIT_PROFILE): EMAIL_TAKEN tells whether an
+    address is registered, so it must not be a fast oracle.
+    """
     email = normalise_email(body.email) if body.email is not None else None
+    dob = body.date_of_birth.isoformat() if body.date_of_birth is not None else None
     row = await ledger.update_user_profile(
         user_id=user.id,
         email_hash=pii.email_hash(email) if email else None,
-        email_enc=pii.encrypt("email", email),
-        full_name_enc=pii.encrypt("full_name", body.full_name),
-        phone_enc=pii.encrypt("phone", body.phone))
+        email_enc=pii.encrypt("email", email, user_id=user.id),
+        full_name_enc=pii.encrypt("full_name", body.full_name, user_id=user.id),
+        phone_enc=pii.encrypt("phone", body.phone, user_id=user.id),
+        date_of_birth_enc=pii.encrypt("date_of_birth", dob, user_id=user.id))
     return user_response(row, pii)
 
 
-@router.put("/pin", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+@router.put("/pin", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+            dependencies=[SecretLimit])
 async def set_pin(
-    body: PinRequest, user: CurrentUser, ledger: LedgerDep, settings: SettingsDep
+    body: PinRequest, user: CurrentUser, ledger: LedgerDep, settings: SettingsDep,
+    ip: ClientIp, user_agent: UserAgent = None,
 ) -> Response:
-    """Set or change the transaction PIN. This ends every session: log in again."""
-    secrets = await ledger.user_secrets(session_id=user.session_id, user_id=user.id)
-    if not await verify_secret(body.current_password, secrets["password_hash"]):
-        raise WrongPassword()
+    """Set or change the transaction PIN; the user's other sessions end, this one stays.
+
+    A wrong current_password counts with the login failures and locks alike (423).
+    """
+    await auth.check_password(ledger, settings, username=user.username,
+                              password=body.current_password, ip=ip, user_agent=user_agent,
+                              outcome="reauth_failure", wrong=WrongPassword())
     pin_hash = await hash_secret(body.pin, rounds=settings.bcrypt_rounds)
-    await ledger.set_pin(user_id=user.id, pin_hash=pin_hash)
+    await ledger.set_pin(user_id=user.id, pin_hash=pin_hash, keep_session_id=user.session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/mfa/setup", response_model=MfaSetupResponse)
+@router.post("/mfa/setup", response_model=MfaSetupResponse, dependencies=[SecretLimit])
 async def mfa_setup(user: CurrentUser, ledger: LedgerDep, pii: PiiDep) -> MfaSetupResponse:
     """A new TOTP secret and its otpauth:// URI; confirm with /users/mfa/enable."""
     secret = mfa.new_secret()
-    encrypted = pii.encrypt("mfa_secret", secret)
+    encrypted = pii.encrypt("mfa_secret", secret, user_id=user.id)
     assert encrypted is not None
     await ledger.set_mfa_secret(user_id=user.id, secret_enc=encrypted)
     return MfaSetupResponse(secret=secret,
                             otpauth_uri=mfa.provisioning_uri(secret, username=user.username))
 
 
-@router.post("/mfa/enable", response_model=MfaEnableResponse)
+@router.post("/mfa/enable", response_model=MfaEnableResponse, dependencies=[SecretLimit])
 async def mfa_enable(
     body: MfaEnableRequest, user: CurrentUser, ledger: LedgerDep, pii: PiiDep
 ) -> MfaEnableResponse:
     """Turn on the second factor once a current code proves the secret was saved."""
     secrets = await ledger.user_secrets(session_id=user.session_id, user_id=user.id)
-    secret = pii.decrypt("mfa_secret", secrets["mfa_secret_enc"])
+    secret = pii.decrypt("mfa_secret", secrets["mfa_secret_enc"], user_id=user.id)
     if secret is None:
         raise MfaNotSetUp()
-    if not await anyio.to_thread.run_sync(mfa.verify_code, secret, body.code):
+    step = await anyio.to_thread.run_sync(mfa.matching_step, secret, body.code)
+    if step is None:
         raise MfaCodeRejected()
-    await ledger.enable_mfa(user_id=user.id)
+    # The proving code's step is recorded, so it cannot be replayed to log in.
+    await ledger.enable_mfa(user_id=user.id, step=step)
     return MfaEnableResponse(mfa_enabled=True)

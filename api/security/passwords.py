@@ -1,4 +1,9 @@
-"""bcrypt hashing off the event loop, and the password policy."""
+"""bcrypt hashing off the event loop, and the password policy.
+
+Common passwords (NIST SP 800-63B, 5.1.1.2): the 30,000 most frequent passwords of
+zxcvbn's frequency lists (from real breaches), plus a short local list of
+bank-specific ones; built into one set on first use.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +22,11 @@ _COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
 
 @cache
 def common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # ~800 kB: imported on first use
+
     lines = _COMMON_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip())
+    local = (line.strip().lower() for line in lines if line.strip())
+    return frozenset(FREQUENCY_LISTS["passwords"]).union(local)
 
 
 def check_password_policy(password: str, *, username: str | None = None) -> None:

@@ -11,12 +11,20 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-_VERSION = b"\x01"
+# Version 2 binds the field name and the user id as associated data; version 1 bound the
+# field only and is still read (re-saving a profile rewrites it as version 2).
+_VERSION = b"\x02"
+_LEGACY_VERSION = b"\x01"
 _NONCE_BYTES = 12
 
 
 class PiiCipher:
-    """Encrypts one field at a time; the field name is bound in as associated data."""
+    """Encrypts one field of one user at a time.
+
+    The associated data names the field and the user, so ciphertext copied to another
+    column or another user's row (by anyone who can write the table) fails to decrypt
+    instead of showing someone else's data.
+    """
 
     def __init__(self, key_b64: str) -> None:
         master = base64.b64decode(key_b64)
@@ -25,19 +33,25 @@ class PiiCipher:
         self._aead = AESGCM(_derive(master, b"bank pii aes-gcm v1"))
         self._email_key = _derive(master, b"bank email hash v1")
 
-    def encrypt(self, field: str, value: str | None) -> bytes | None:
+    def encrypt(self, field: str, value: str | None, *, user_id: int) -> bytes | None:
         if value is None:
             return None
         nonce = os.urandom(_NONCE_BYTES)
-        return _VERSION + nonce + self._aead.encrypt(nonce, value.encode(), field.encode())
+        return _VERSION + nonce + self._aead.encrypt(nonce, value.encode(),
+                                                     _associated(field, user_id))
 
-    def decrypt(self, field: str, blob: bytes | None) -> str | None:
+    def decrypt(self, field: str, blob: bytes | None, *, user_id: int) -> str | None:
+        """The plaintext; InvalidTag when the blob was made for another field or user."""
         if blob is None:
             return None
-        if blob[:1] != _VERSION:
+        version, nonce, body = blob[:1], blob[1:1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES:]
+        if version == _VERSION:
+            associated = _associated(field, user_id)
+        elif version == _LEGACY_VERSION:
+            associated = field.encode()
+        else:
             raise ValueError(f"unknown ciphertext version for {field}")
-        nonce, body = blob[1:1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES:]
-        return self._aead.decrypt(nonce, body, field.encode()).decode()
+        return self._aead.decrypt(nonce, body, associated).decode()
 
     def email_hash(self, email: str) -> bytes:
         """HMAC-SHA256 of the normalised address: unique index without storing the address."""
@@ -46,6 +60,10 @@ class PiiCipher:
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def _associated(field: str, user_id: int) -> bytes:
+    return f"{field}\x1fuser:{int(user_id)}".encode()
 
 
 def _derive(master: bytes, info: bytes) -> bytes:

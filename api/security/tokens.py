@@ -28,6 +28,14 @@ class AccessClaims:
     jti: str
 
 
+@dataclass(frozen=True, slots=True)
+class MfaChallenge:
+    """A verified MFA challenge: who passed the password step, and the challenge's id."""
+
+    user_id: int
+    challenge_id: str
+
+
 def new_session_id() -> str:
     return uuid.uuid4().hex
 
@@ -103,8 +111,8 @@ def issue_mfa_challenge(settings: Settings, *, user_id: int) -> str:
     return jwt.encode(claims, settings.jwt_secret, algorithm=settings.jwt_algorithm)
 
 
-def decode_mfa_challenge(settings: Settings, challenge: str) -> int:
-    """The user id in a valid challenge; MfaInvalid otherwise."""
+def decode_mfa_challenge(settings: Settings, challenge: str) -> MfaChallenge:
+    """The user and challenge id of a valid challenge; MfaInvalid otherwise."""
     try:
         claims = jwt.decode(
             challenge,
@@ -113,8 +121,10 @@ def decode_mfa_challenge(settings: Settings, challenge: str) -> int:
             issuer=settings.jwt_issuer,
             options={"require": ["exp", "sub", "jti"]},
         )
-        if claims.get("typ") != MFA_CHALLENGE:
+        challenge_id = claims["jti"]
+        if claims.get("typ") != MFA_CHALLENGE or not isinstance(challenge_id, str) \
+                or len(challenge_id) != 32:
             raise MfaInvalid()
-        return int(claims["sub"])
+        return MfaChallenge(user_id=int(claims["sub"]), challenge_id=challenge_id)
     except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
         raise MfaInvalid() from exc

@@ -34,6 +34,8 @@ def make_settings(admin_url: str, database: str, **overrides: Any) -> Settings:
         "rate_limit_register": HIGH_LIMIT,
         "rate_limit_money": HIGH_LIMIT,
         "rate_limit_read": HIGH_LIMIT,
+        "rate_limit_secret": HIGH_LIMIT,
+        "rate_limit_profile": HIGH_LIMIT,
         "access_log": False,
         "db_pool_min": 1,
         "db_pool_max": 50,

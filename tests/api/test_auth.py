@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pyotp
-from conftest import PASSWORD, unique
+import pytest
+from conftest import PASSWORD, client_for, unique
 
 
 def registration(**overrides):
@@ -42,15 +44,56 @@ class TestRegister:
         assert response.status_code == 422
         assert "common" in response.json()["detail"]
 
-    async def test_duplicate_username_and_email_are_409(self, client):
+    async def test_the_common_list_is_breach_sized(self, client):
+        from api.security.passwords import common_passwords
+
+        assert len(common_passwords()) >= 30_000
+        # From zxcvbn's breach frequency list, not in the short local list.
+        for password in ("enterprise", "Manchester", "4815162342"):
+            response = await client.post("/auth/register",
+                                         json=registration(password=password))
+            assert response.status_code == 422 and "common" in response.json()["detail"]
+
+    async def test_duplicate_username_is_409(self, client):
         body = registration()
         assert (await client.post("/auth/register", json=body)).status_code == 201
         again = await client.post("/auth/register", json={**body, "email": "x" + body["email"]})
         assert again.status_code == 409 and again.json()["code"] == "USERNAME_TAKEN"
-        email_upper = body["email"].upper()
-        other = await client.post("/auth/register",
-                                  json=registration(email=email_upper))
-        assert other.status_code == 409 and other.json()["code"] == "EMAIL_TAKEN"
+
+    async def test_a_taken_email_gets_the_same_answer_as_a_fresh_one(self, client, bank):
+        """No enumeration: the address is left unclaimed and its owner is told."""
+        owner = registration()
+        owner_id = (await client.post("/auth/register", json=owner)).json()["id"]
+        fresh, taken = registration(), registration(email=owner["email"].upper())
+        answers = [await client.post("/auth/register", json=body) for body in (fresh, taken)]
+        assert [a.status_code for a in answers] == [201, 201]
+        shapes = [{k: v for k, v in a.json().items() if k not in {"id", "username", "email",
+                                                                 "created_at"}}
+                  for a in answers]
+        assert shapes[0] == shapes[1] and set(answers[0].json()) == set(answers[1].json())
+        assert answers[1].json()["email"] == owner["email"].upper().lower()
+        newcomer = answers[1].json()["id"]
+        rows = bank.sql("SELECT id, email_hash FROM users WHERE id IN (%s, %s) ORDER BY id",
+                        owner_id, newcomer)
+        assert rows[0]["email_hash"] is not None and rows[1]["email_hash"] is None
+        events = bank.sql("SELECT aggregate_id FROM outbox_events "
+                          "WHERE event_type = 'user.email_conflict' AND aggregate_id = %s",
+                          owner_id)
+        assert len(events) == 1
+        # The newcomer's profile reads back as it would have: nothing to tell it apart.
+        tokens = await bank.login(taken["username"])
+        profile = await client.get("/users/profile",
+                                   headers={"Authorization": f"Bearer {tokens['access_token']}"})
+        assert profile.json()["email"] == owner["email"].lower()
+
+    async def test_development_mode_verifies_new_customers(self, client):
+        response = await client.post("/auth/register", json=registration())
+        assert response.json()["kyc_status"] == "verified"
+
+    async def test_the_procedure_leaves_kyc_pending_unless_told(self, bank):
+        name = unique()
+        row = bank.sql("CALL sp_register_user(%s, '$2b$04$x', NULL, FALSE)", name)[0]
+        assert row["kyc_status"] == "pending"
 
 
 class TestLogin:
@@ -69,20 +112,21 @@ class TestLogin:
         assert wrong.status_code == unknown.status_code == 401
         assert wrong.json()["code"] == unknown.json()["code"] == "INVALID_CREDENTIALS"
 
-    async def test_five_failures_lock_the_username_for_15_minutes(self, client, bank):
+    async def test_five_failures_lock_that_client_for_15_minutes(self, app, bank):
         person = await bank.person()
-        codes = []
-        for _ in range(5):
-            r = await client.post("/auth/login", json={"username": person.username,
-                                                       "password": "wrong-password-1"})
-            codes.append(r.status_code)
-        assert codes[:4] == [401] * 4 and codes[4] == 423
-        # Even the right password is refused while locked, with a clear message.
-        locked = await client.post("/auth/login", json={"username": person.username,
-                                                        "password": PASSWORD})
+        async with client_for(app, "172.16.5.5") as attacker:
+            codes = []
+            for _ in range(5):
+                r = await attacker.post("/auth/login", json={"username": person.username,
+                                                             "password": "wrong-password-1"})
+                codes.append(r.status_code)
+            assert codes[:4] == [401] * 4 and codes[4] == 423
+            # Even the right password is refused from that client, with a clear message.
+            locked = await attacker.post("/auth/login", json={"username": person.username,
+                                                              "password": PASSWORD})
         assert locked.status_code == 423
         assert locked.json()["code"] == "LOGIN_LOCKED"
-        assert "15 minutes" in locked.json()["detail"]
+        assert "15 minute(s)" in locked.json()["detail"]
         assert 800 < int(locked.headers["Retry-After"]) <= 901
         events = bank.sql("SELECT outcome FROM login_events WHERE username = %s ORDER BY id",
                           person.username)
@@ -93,7 +137,7 @@ class TestLogin:
         codes = [(await client.post("/auth/login", json={"username": name,
                                                          "password": "whatever-123"})).status_code
                  for _ in range(6)]
-        assert codes[:4] == [401] * 4 and codes[5] == 423
+        assert codes[:4] == [401] * 4 and codes[4:] == [423, 423]
 
 
 class TestRefresh:
@@ -158,6 +202,28 @@ class TestLogoutAndBlocking:
         assert response.status_code == 401
 
 
+def code_at(secret, steps_from_now=0):
+    """The TOTP code of a step near now (the server accepts one step either side)."""
+    return pyotp.TOTP(secret).at(time.time() + 30 * steps_from_now)
+
+
+async def mfa_person(bank, client):
+    """A user with MFA on; the enabling code is the previous step's, so `now` is unused."""
+    person = await bank.person()
+    secret = (await client.post("/users/mfa/setup", headers=person.auth)).json()["secret"]
+    enable = await client.post("/users/mfa/enable", headers=person.auth,
+                               json={"code": code_at(secret, -1)})
+    assert enable.status_code == 200, enable.text
+    return person, secret
+
+
+async def challenge_for(client, person):
+    step1 = await client.post("/auth/login", json={"username": person.username,
+                                                   "password": PASSWORD})
+    assert step1.status_code == 200 and step1.json()["mfa_required"] is True
+    return step1.json()["challenge_id"]
+
+
 class TestMfa:
     async def test_setup_enable_and_two_step_login(self, client, bank):
         person = await bank.person()
@@ -169,7 +235,7 @@ class TestMfa:
                                 json={"code": "000000"})
         assert bad.status_code == 422 and bad.json()["code"] == "MFA_CODE_INVALID"
         enable = await client.post("/users/mfa/enable", headers=person.auth,
-                                   json={"code": pyotp.TOTP(secret).now()})
+                                   json={"code": code_at(secret, -1)})
         assert enable.status_code == 200 and enable.json() == {"mfa_enabled": True}
 
         step1 = await client.post("/auth/login", json={"username": person.username,
@@ -181,11 +247,74 @@ class TestMfa:
                                   json={"challenge_id": challenge, "code": "000000"})
         assert wrong.status_code == 401
         ok = await client.post("/auth/login/verify",
-                               json={"challenge_id": challenge, "code": pyotp.TOTP(secret).now()})
+                               json={"challenge_id": challenge, "code": code_at(secret)})
         assert ok.status_code == 200 and ok.json()["access_token"]
         me = await client.get("/auth/me",
                               headers={"Authorization": f"Bearer {ok.json()['access_token']}"})
         assert me.json()["mfa_enabled"] is True
+
+    async def test_the_enabling_code_cannot_log_in(self, client, bank):
+        person, secret = await mfa_person(bank, client)
+        replay = await client.post("/auth/login/verify", json={
+            "challenge_id": await challenge_for(client, person), "code": code_at(secret, -1)})
+        assert replay.status_code == 401 and replay.json()["code"] == "MFA_CODE_REUSED"
+
+    async def test_a_challenge_and_code_open_one_session_only(self, client, bank):
+        person, secret = await mfa_person(bank, client)
+        challenge = await challenge_for(client, person)
+        body = {"challenge_id": challenge, "code": code_at(secret)}
+        first = await client.post("/auth/login/verify", json=body)
+        again = await client.post("/auth/login/verify", json=body)
+        assert first.status_code == 200 and again.status_code == 401
+        # The spent challenge with the next step's (valid, unused) code: still refused.
+        later = await client.post("/auth/login/verify",
+                                  json={"challenge_id": challenge, "code": code_at(secret, 1)})
+        assert later.status_code == 401 and later.json()["code"] == "MFA_INVALID"
+        sessions = bank.sql("SELECT COUNT(*) AS n FROM auth_sessions WHERE user_id = %s",
+                            person.id)[0]["n"]
+        assert sessions == 2  # registration's login and this one
+
+    async def test_a_fresh_challenge_refuses_a_used_code(self, client, bank):
+        person, secret = await mfa_person(bank, client)
+        code = code_at(secret)
+        first = await client.post("/auth/login/verify", json={
+            "challenge_id": await challenge_for(client, person), "code": code})
+        assert first.status_code == 200
+        replay = await client.post("/auth/login/verify", json={
+            "challenge_id": await challenge_for(client, person), "code": code})
+        assert replay.status_code == 401 and replay.json()["code"] == "MFA_CODE_REUSED"
+        nxt = await client.post("/auth/login/verify", json={
+            "challenge_id": await challenge_for(client, person), "code": code_at(secret, 1)})
+        assert nxt.status_code == 200
+
+    async def test_concurrent_verifies_of_one_challenge_open_exactly_one_session(
+            self, client, bank):
+        person, secret = await mfa_person(bank, client)
+        body = {"challenge_id": await challenge_for(client, person), "code": code_at(secret)}
+        answers = await asyncio.gather(*[client.post("/auth/login/verify", json=body)
+                                         for _ in range(8)])
+        codes = sorted(a.status_code for a in answers)
+        assert codes == [200] + [401] * 7, [a.text for a in answers]
+        sessions = bank.sql("SELECT COUNT(*) AS n FROM auth_sessions WHERE user_id = %s",
+                            person.id)[0]["n"]
+        assert sessions == 2
+
+    async def test_concurrent_challenges_with_one_code_open_exactly_one_session(
+            self, client, bank):
+        person, secret = await mfa_person(bank, client)
+        code = code_at(secret)
+        challenges = [await challenge_for(client, person) for _ in range(4)]
+        answers = await asyncio.gather(*[
+            client.post("/auth/login/verify", json={"challenge_id": c, "code": code})
+            for c in challenges])
+        assert sorted(a.status_code for a in answers) == [200, 401, 401, 401]
+
+    async def test_the_database_refuses_a_session_without_the_second_factor(self, client, bank):
+        person, _ = await mfa_person(bank, client)
+        with pytest.raises(Exception, match="MFA_INVALID"):
+            bank.sql("CALL sp_auth_login_succeeded(%s, REPEAT('a', 32), UNHEX(SHA2('t', 256)), "
+                     "NOW(6) + INTERVAL 1 DAY, NOW(6) + INTERVAL 1 DAY, '10.0.0.9', 't', "
+                     "NULL, NULL)", person.id)
 
 
 class TestProfile:
@@ -204,3 +333,31 @@ class TestProfile:
         response = await client.put("/users/profile", headers=second.auth,
                                     json={"email": f"{first.username}@example.com"})
         assert response.status_code == 409 and response.json()["code"] == "EMAIL_TAKEN"
+
+
+class TestRegistrationSecondStep:
+    async def test_it_fills_empty_fields_only(self, app, client, bank):
+        body = registration()
+        user_id = (await client.post("/auth/register", json=body)).json()["id"]
+        pii = app.state.pii
+        bank.sql("CALL sp_set_user_pii(%s, %s, %s, NULL, NULL)", user_id,
+                 pii.encrypt("email", "thief@example.com", user_id=user_id),
+                 pii.encrypt("full_name", "Someone Else", user_id=user_id))
+        tokens = await bank.login(body["username"])
+        profile = (await client.get("/users/profile", headers={
+            "Authorization": f"Bearer {tokens['access_token']}"})).json()
+        assert profile["email"] == body["email"] and profile["full_name"] == body["full_name"]
+
+    async def test_a_user_whose_second_step_failed_can_fill_in_the_profile(self, client, bank):
+        body = registration()
+        user_id = (await client.post("/auth/register", json=body)).json()["id"]
+        bank.sql("UPDATE users SET email_enc = NULL, full_name_enc = NULL, phone_enc = NULL, "
+                 "date_of_birth_enc = NULL WHERE id = %s", user_id)
+        tokens = await bank.login(body["username"])
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        fixed = await client.put("/users/profile", headers=auth, json={
+            "email": body["email"], "full_name": body["full_name"],
+            "date_of_birth": body["date_of_birth"]})
+        assert fixed.status_code == 200, fixed.text
+        assert fixed.json()["date_of_birth"] == body["date_of_birth"]
+        assert fixed.json()["email"] == body["email"]

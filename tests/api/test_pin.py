@@ -28,13 +28,50 @@ class TestPin:
                                         json={"pin": pin, "current_password": person.password})
             assert response.status_code == 422
 
-    async def test_setting_the_pin_ends_sessions_and_is_stored_hashed(self, bank, client):
-        person, _ = await with_pin(bank, client)
-        assert (await client.get("/auth/me", headers=person.auth)).status_code == 401
+    async def test_setting_the_pin_keeps_this_session_and_ends_the_others(self, bank, client):
+        person = await bank.person()
+        other = await bank.login(person.username)
+        response = await client.put("/users/pin", headers=person.auth,
+                                    json={"pin": "4821", "current_password": person.password})
+        assert response.status_code == 204
+        # The caller stays signed in; the other session (say, a stolen token) is over.
+        assert (await client.get("/auth/me", headers=person.auth)).status_code == 200
+        gone = await client.get("/auth/me",
+                                headers={"Authorization": f"Bearer {other['access_token']}"})
+        assert gone.status_code == 401
+        assert (await client.post("/auth/refresh", json={
+            "refresh_token": other["refresh_token"]})).status_code == 401
+        # The caller's refresh gives tokens that demand the PIN.
+        fresh = await client.post("/auth/refresh", json={"refresh_token": person.refresh_token})
+        assert fresh.status_code == 200
+        person.access_token = fresh.json()["access_token"]
+        account = await bank.account(person, "JOD", deposit="5.000")
+        missing = await client.post("/transactions/withdraw", headers=person.money_headers(),
+                                    json={"account_id": account["id"], "amount": "1"})
+        assert missing.status_code == 403 and missing.json()["code"] == "PIN_REQUIRED"
         row = bank.sql("SELECT pin_hash FROM users WHERE id = %s", person.id)[0]
         assert row["pin_hash"].startswith("$2") and "4821" not in row["pin_hash"]
-        me = await client.get("/auth/me", headers=(await bank.relogin(person)).auth)
+        me = await client.get("/auth/me", headers=person.auth)
         assert me.json()["pin_set"] is True
+
+    async def test_wrong_current_passwords_lock_like_failed_logins(self, bank, client):
+        person = await bank.person()
+        codes = []
+        for _ in range(6):
+            r = await client.put("/users/pin", headers=person.auth,
+                                 json={"pin": "1234", "current_password": "wrong-password"})
+            codes.append((r.status_code, r.json()["code"]))
+        assert codes[:4] == [(403, "WRONG_PASSWORD")] * 4
+        assert codes[4:] == [(423, "LOGIN_LOCKED")] * 2
+        locked = await client.put("/users/pin", headers=person.auth,
+                                  json={"pin": "1234", "current_password": person.password})
+        assert locked.status_code == 423 and int(locked.headers["Retry-After"]) > 800
+        # They count as login failures: the same client cannot log in either.
+        login = await client.post("/auth/login", json={"username": person.username,
+                                                       "password": person.password})
+        assert login.status_code == 423
+        assert bank.sql("SELECT pin_hash FROM users WHERE id = %s", person.id)[0][
+            "pin_hash"] is None
 
     async def test_required_for_withdrawals_and_transfers_once_set(self, bank, client):
         person, account = await with_pin(bank, client)

@@ -114,3 +114,43 @@ class TestSharedLimits:
                          (await a.post("/auth/register", json=registration())).status_code,
                          (await b.post("/auth/register", json=registration())).status_code]
         assert codes == [201, 201, 201, 429]
+
+
+@pytest.fixture(scope="module")
+async def secret_limited_app(admin_url, database):
+    settings = make_settings(admin_url, database, rate_limit_secret="3/minute",
+                             rate_limit_profile="3/minute", db_pool_max=5)
+    app = create_app(settings)
+    async with running(app):
+        yield app
+
+
+class TestSecretAndProfileLimits:
+    async def _person(self, app, client):
+        body = registration()
+        await client.post("/auth/register", json=body)
+        tokens = (await client.post("/auth/login", json={
+            "username": body["username"], "password": PASSWORD})).json()
+        return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+    async def test_pin_changes_are_limited_per_user(self, secret_limited_app):
+        async with client_for(secret_limited_app, fresh_ip()) as client:
+            auth = await self._person(secret_limited_app, client)
+            responses = [await client.put("/users/pin", headers=auth, json={
+                "pin": "1234", "current_password": PASSWORD}) for _ in range(4)]
+        assert await tripped(responses) == [204, 204, 204, 429]
+
+    async def test_mfa_setup_and_enable_are_limited_per_user(self, secret_limited_app):
+        async with client_for(secret_limited_app, fresh_ip()) as client:
+            auth = await self._person(secret_limited_app, client)
+            responses = [await client.post("/users/mfa/setup", headers=auth) for _ in range(3)]
+            responses.append(await client.post("/users/mfa/enable", headers=auth,
+                                               json={"code": "000000"}))
+        assert await tripped(responses) == [200, 200, 200, 429]
+
+    async def test_profile_changes_are_limited_per_user(self, secret_limited_app):
+        async with client_for(secret_limited_app, fresh_ip()) as client:
+            auth = await self._person(secret_limited_app, client)
+            responses = [await client.put("/users/profile", headers=auth, json={
+                "email": f"{unique()}@example.com"}) for _ in range(4)]
+        assert await tripped(responses) == [200, 200, 200, 429]

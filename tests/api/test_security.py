@@ -215,3 +215,51 @@ class TestRoles:
 
 def test_usernames_are_unique_per_call():
     assert unique() != unique()
+
+
+class TestPersonalDataBinding:
+    async def test_ciphertext_swapped_between_users_does_not_decrypt(self, bank, client):
+        first, second = await bank.person(), await bank.person()
+        bank.sql("UPDATE users a JOIN users b ON a.id = %s AND b.id = %s "
+                 "SET a.email_enc = b.email_enc, b.email_enc = a.email_enc, "
+                 "a.full_name_enc = b.full_name_enc, b.full_name_enc = a.full_name_enc",
+                 first.id, second.id)
+        for person, other in ((first, second), (second, first)):
+            response = await client.get("/users/profile", headers=person.auth)
+            assert response.status_code == 500, response.text
+            assert other.username not in response.text
+
+    async def test_the_user_id_is_bound_into_each_field(self, app):
+        from cryptography.exceptions import InvalidTag
+
+        pii = app.state.pii
+        blob = pii.encrypt("email", "someone@example.com", user_id=7)
+        assert pii.decrypt("email", blob, user_id=7) == "someone@example.com"
+        with pytest.raises(InvalidTag):
+            pii.decrypt("email", blob, user_id=8)
+        with pytest.raises(InvalidTag):
+            pii.decrypt("full_name", blob, user_id=7)
+
+
+DEMO_USERS = {"alice", "bob", "teller", "manager", "auditor", "admin"}
+
+
+def _examples(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in {"example", "examples"}:
+                yield value
+            else:
+                yield from _examples(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _examples(item)
+
+
+class TestOpenApiExamples:
+    def test_no_example_names_a_real_demo_user(self, app):
+        import re
+
+        text = json.dumps(list(_examples(app.openapi()))).lower()
+        named = {word for word in re.findall(r"[a-z]+", text) if word in DEMO_USERS}
+        assert named == set()
