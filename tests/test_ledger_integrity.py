@@ -125,7 +125,7 @@ class TestDoubleEntry:
                     }, exc
                     outcomes[code] = outcomes.get(code, 0) + 1
 
-        conns = await asyncio.gather(*(aconnect(addresses.app) for _ in range(6)))
+        conns = await asyncio.gather(*(aconnect(addresses.admin) for _ in range(6)))
         try:
             await asyncio.gather(*(worker(c, 400) for c in conns))
         finally:
@@ -231,14 +231,14 @@ class TestLeastPrivilege:
             "CREATE TABLE evil (id INT)",
         ],
     )
-    def test_app_user_cannot_touch_tables(self, app_conn, statement):
+    def test_app_user_cannot_touch_tables(self, bank_app_conn, statement):
         with pytest.raises(pymysql.err.MySQLError) as err:
-            query(app_conn, statement)
+            query(bank_app_conn, statement)
         assert err.value.args[0] in {1142, 1143, 1044}  # command / column / database access denied
 
-    def test_app_user_can_call_procedures(self, admin_conn, app_conn):
-        account = open_account(app_conn, new_user(admin_conn), "JOD")
-        assert call(app_conn, "sp_get_account", account["id"])[0]["id"] == account["id"]
+    def test_app_user_can_call_procedures(self, admin_conn, bank_app_conn):
+        account = open_account(bank_app_conn, new_user(admin_conn), "JOD")
+        assert call(bank_app_conn, "sp_get_account", account["id"])[0]["id"] == account["id"]
 
     def test_readonly_user_sees_views_only(self, addresses):
         conn = connect(addresses.readonly, dict_rows=True)
