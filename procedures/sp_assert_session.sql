@@ -1,10 +1,9 @@
 -- sp_assert_session: refuse a caller whose session has ended or whose user is no longer active.
 -- Every entry point that acts for a person calls it first, so a revoked session or a
 -- blocked user is refused in the same round trip as the work itself.
--- A NULL session means "a system actor, not a person": only the migration/admin login and
--- the scheduled jobs' login (bank_worker) may do that. The API's login (bank_app) and the
--- reporting login (bank_readonly) must always name a live session. The check reads USER(),
--- the client's login: inside these routines CURRENT_USER() is the definer, not the caller.
+-- A NULL session means "a system actor, not a person": only a system login may do that
+-- (fn_is_system_login: the admin, the schema owner, the scheduled jobs' bank_worker).
+-- The API's login (bank_app) must always name a live session.
 -- Parameters: p_session_id (NULL: a system actor, see above), p_user_id.
 -- Errors: SESSION_REQUIRED (NULL session from a service login), SESSION_REVOKED.
 -- Example: CALL sp_assert_session('5f0c...', 42);
@@ -15,7 +14,7 @@ READS SQL DATA
 BEGIN
     DECLARE v_ok INT DEFAULT 0;
     IF p_session_id IS NULL THEN
-        IF SUBSTRING_INDEX(USER(), '@', 1) IN ('bank_app', 'bank_readonly') THEN
+        IF NOT fn_is_system_login() THEN
             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'SESSION_REQUIRED: this call needs a live session';
         END IF;
     ELSE

@@ -146,7 +146,8 @@ class TestAllowList:
                 allowed = kind == "PROCEDURE" and name in ROLES[user].procedures
                 assert allowed, f"{grantee} may execute {kind} {name}:\n{listing}"
         helpers = {"sp_post_entry", "sp_audit_append", "sp_replay_idempotent",
-                   "sp_assert_session", "sp_assert_staff", "sp_emit_transaction",
+                   "sp_assert_session", "sp_assert_staff", "sp_assert_role",
+                   "fn_is_system_login", "sp_emit_transaction",
                    "sp_emit_batch", "sp_check_amount", "sp_move_cash", "fn_audit_row_hash",
                    "fn_amount_error"}
         for (_, name), who in grantees.items():
@@ -439,3 +440,33 @@ class TestHistory:
                      " WHERE TABLE_SCHEMA = %s AND GRANTEE LIKE %s", database, f"'{OWNER}'@%%")
         assert "DROP" not in {r["privilege"] for r in wide}
         assert "EXECUTE" in {r["privilege"] for r in wide}
+
+
+class TestStaffEntryPoints:
+    """Entry points without a session parameter re-check the actor's role in SQL."""
+
+    @pytest.mark.parametrize(("role", "allowed"), [("customer", False), ("teller", False),
+                                                   ("auditor", False), ("manager", True)])
+    def test_only_a_manager_may_reverse(
+        self, admin_conn: Any, bank_app_conn: Any, role: str, allowed: bool
+    ) -> None:
+        txn = posted(admin_conn)
+        actor = new_user(admin_conn, role)
+        args = (txn["id"], "check", secrets.token_hex(6), actor)
+        if allowed:
+            assert call(bank_app_conn, "sp_reverse_transaction", *args)[0]["type"] == "reversal"
+        else:
+            with pytest.raises(pymysql.err.MySQLError) as caught:
+                call(bank_app_conn, "sp_reverse_transaction", *args)
+            assert error_code(caught.value) == "FORBIDDEN"
+
+    def test_the_api_cannot_borrow_the_system_user(
+        self, admin_conn: Any, bank_app_conn: Any
+    ) -> None:
+        txn = posted(admin_conn)
+        with pytest.raises(pymysql.err.MySQLError) as caught:
+            call(bank_app_conn, "sp_reverse_transaction", txn["id"], "x", secrets.token_hex(6), 1)
+        assert error_code(caught.value) == "FORBIDDEN"
+        reversal = call(admin_conn, "sp_reverse_transaction", txn["id"], "x",
+                        secrets.token_hex(6), 1)[0]
+        assert reversal["type"] == "reversal"
