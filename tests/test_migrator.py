@@ -423,6 +423,28 @@ class TestMigrate:
             migrate(admin_url, database=scratch_db, root=sample_root)
         assert "03_broken.sql" not in applied_migrations_of(admin_url, scratch_db)
 
+    def test_schema_is_built_by_the_owner_without_drop(
+        self, admin_url: str, scratch_db: str, sample_root: Path
+    ) -> None:
+        migrate(admin_url, database=scratch_db, root=sample_root)
+        conn = open_db(admin_url, scratch_db)
+        try:
+            definers = {
+                row["DEFINER"].split("@")[0]
+                for table, column in (("ROUTINES", "ROUTINE_SCHEMA"),
+                                      ("TRIGGERS", "TRIGGER_SCHEMA"), ("VIEWS", "TABLE_SCHEMA"))
+                for row in query(conn, f"SELECT DEFINER FROM information_schema.{table}"
+                                       f" WHERE {column} = %s", (scratch_db,))
+            }
+        finally:
+            conn.close()
+        assert definers == {OWNER}
+        for number, statement in enumerate(("TRUNCATE TABLE notes", "DROP TABLE notes"), 4):
+            (sample_root / "schema" / f"0{number}_drop.sql").write_text(statement + ";\n")
+            with pytest.raises(MigrationError, match=rf"0{number}_drop\.sql.*error 1142"):
+                migrate(admin_url, database=scratch_db, root=sample_root)
+            (sample_root / "schema" / f"0{number}_drop.sql").unlink()
+
     def test_badly_named_schema_file_is_refused(
         self, admin_url: str, scratch_db: str, sample_root: Path
     ) -> None:
