@@ -740,6 +740,16 @@ def owner_address(admin: DatabaseAddress, settings: Settings | None = None) -> D
     return admin.as_role(OWNER, settings.owner_db_password)
 
 
+def _connect_owner(admin: DatabaseAddress, settings: Settings) -> Any:
+    try:
+        return connect(owner_address(admin, settings), use_database=False)
+    except pymysql.err.OperationalError as exc:
+        raise MigrationError(
+            f"cannot log in as {OWNER} ({exc.args[-1]}); the migrator's host must be one of "
+            f"BANK_DB_USER_HOSTS ({', '.join(settings.db_user_hosts)})"
+        ) from exc
+
+
 def migrate(
     admin_url: str,
     *,
@@ -763,12 +773,14 @@ def migrate(
         with _migration_lock(admin, name):
             _create_database(admin, name)
             sync_owner(admin, name, root, settings)
-            owner = connect(owner_address(address, settings), use_database=False)
+            owner = _connect_owner(address, settings)
             try:
                 _prepare(owner, name)
                 _apply_schema(owner, name, root, report)
                 _load_repeatable(owner, root)
                 _drop_stale_objects(owner, name, root)
+                # Again: creating a routine grants its creator rights on it by name, which
+                # the database-wide grants make redundant; the owner keeps exactly OWNER_ROLE.
                 sync_owner(admin, name, root, settings)
                 sync_roles(admin, name, settings, roles=roles, root=root)
                 if seed:
