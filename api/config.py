@@ -6,11 +6,18 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 DEFAULT_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="
+# Development passwords of the database users the migrator creates, by Settings field.
+DEFAULT_DB_PASSWORDS = {
+    "owner_db_password": "bank_owner_local_pw",
+    "app_db_password": "bank_app_local_pw",
+    "worker_db_password": "bank_worker_local_pw",
+    "readonly_db_password": "bank_readonly_local_pw",
+}
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -57,9 +64,13 @@ class Settings(BaseSettings):
     # Admin URL used by the migrator; the service itself logs in as `bank_app`.
     database_url: str | None = None
     db_name: str = "bank"
-    app_db_password: str = "bank_app_local_pw"
-    worker_db_password: str = "bank_worker_local_pw"
-    readonly_db_password: str = "bank_readonly_local_pw"
+    # The schema owner (bank_owner) runs the migrations; the others are service users.
+    owner_db_password: str = DEFAULT_DB_PASSWORDS["owner_db_password"]
+    app_db_password: str = DEFAULT_DB_PASSWORDS["app_db_password"]
+    worker_db_password: str = DEFAULT_DB_PASSWORDS["worker_db_password"]
+    readonly_db_password: str = DEFAULT_DB_PASSWORDS["readonly_db_password"]
+    # The client hosts those users may log in from (MariaDB account hosts; no '%').
+    db_user_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1"])
     db_pool_min: int = 2
     db_pool_max: int = 20
     # Deadlock (1213) and lock-wait timeout (1205) are retried this many times in total.
@@ -105,11 +116,27 @@ class Settings(BaseSettings):
             raise ValueError("BANK_JWT_SECRET must be set to a private value in production")
         if self.env == "production" and self.pii_key == DEFAULT_PII_KEY:
             raise ValueError("BANK_PII_KEY must be set to a private value in production")
+        if self.env == "production":
+            defaults = [name for name, value in DEFAULT_DB_PASSWORDS.items()
+                        if getattr(self, name) == value]
+            if defaults:
+                names = ", ".join(f"BANK_{name.upper()}" for name in defaults)
+                raise ValueError(f"{names} must be set to private values in production")
         return self
 
     @property
     def trusted_proxy_list(self) -> list[str]:
         return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
+
+    @field_validator("db_user_hosts")
+    @classmethod
+    def _named_hosts_only(cls, hosts: list[str]) -> list[str]:
+        if not hosts:
+            raise ValueError("name at least one host the database users log in from")
+        for host in hosts:
+            if not host or any(char in host for char in "%_'\"\\` ") or len(host) > 255:
+                raise ValueError(f"{host!r} is not a host name or address (no wildcards)")
+        return hosts
 
     def admin_address(self) -> DatabaseAddress:
         if not self.database_url:

@@ -3,8 +3,8 @@
     BankError (500 INTERNAL_ERROR)
     ├── BadRequest (400) ── MalformedJson
     ├── Unauthorized (401) ── NotAuthenticated, InvalidCredentials, InvalidToken,
-    │                         SessionRevoked, InvalidRefreshToken, RefreshTokenReused,
-    │                         MfaInvalid, MfaCodeReused
+    │                         SessionRevoked, SessionRequired, InvalidRefreshToken,
+    │                         RefreshTokenReused, MfaInvalid, MfaCodeReused
     ├── Forbidden (403) ── PinRequired, PinInvalid, UserBlocked,
     │                      WrongPassword
     ├── NotFound (404) ── AccountNotFound, TransactionNotFound, UserNotFound,
@@ -104,6 +104,13 @@ class InvalidCredentials(Unauthorized):
 
 class SessionRevoked(Unauthorized):
     code, default_detail = "SESSION_REVOKED", "This session has ended; please log in again."
+    pass_through_detail = False
+
+
+class SessionRequired(Unauthorized):
+    """A procedure was called for a person without naming their session (a caller bug)."""
+
+    code, default_detail = "SESSION_REQUIRED", "This operation needs a signed-in session."
     pass_through_detail = False
 
 

@@ -353,6 +353,12 @@ def main(argv: list[str] | None = None) -> int:
         with conn.cursor() as cur:
             for statement in BARE_SQL:
                 cur.execute(statement)
+            # bank_app executes only what it is granted by name (the bare stack calls this).
+            for host in settings.db_user_hosts:
+                cur.execute(
+                    f"GRANT EXECUTE ON PROCEDURE `{database}`.bench_min_transfer TO %s@%s",
+                    ("bank_app", host),
+                )
         api_env = {
             "BANK_DATABASE_URL": admin_url,
             "BANK_DB_NAME": database,

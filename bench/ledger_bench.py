@@ -1,7 +1,8 @@
 """Procedure-level benchmark: transfers per second and latency through sp_perform_transfer.
 
 Runs against a fresh `bank_bench` database on the configured server (the private one under
-.run/ by default), connected as bank_app exactly as the API is. For an honest ceiling it also
+.run/ by default), connected as bank_app exactly as the API is (each transfer names its
+owner's live session, as the API's do). For an honest ceiling it also
 measures, in the same run, a minimal two-row transfer procedure (two UPDATEs, no checks,
 no journal) created only in the bench database.
 
@@ -67,16 +68,26 @@ class Result:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-def prepare(admin_url: str) -> tuple[DatabaseAddress, list[tuple[int, str]]]:
+# (account id, account number, owner's user id, owner's session id)
+BenchAccount = tuple[int, str, int, str]
+
+
+def prepare(admin_url: str) -> tuple[DatabaseAddress, list[BenchAccount]]:
     """A fresh bench database with ACCOUNTS funded JOD accounts with high limits."""
     drop_database(admin_url, BENCH_DB)
     migrate(admin_url, database=BENCH_DB)
     admin = DatabaseAddress.from_url(admin_url).with_database(BENCH_DB)
     conn = connect(admin)
-    accounts: list[tuple[int, str]] = []
+    accounts: list[BenchAccount] = []
+    settings = get_settings()
     with conn.cursor() as cur:
         cur.execute("DROP PROCEDURE IF EXISTS bench_minimal_transfer")
         cur.execute(MINIMAL_TRANSFER)
+        for host in settings.db_user_hosts:
+            cur.execute(
+                f"GRANT EXECUTE ON PROCEDURE `{BENCH_DB}`.bench_minimal_transfer TO %s@%s",
+                ("bank_app", host),
+            )
         cur.execute(
             "INSERT INTO users (username, password_hash) SELECT CONCAT('bench', seq), '!' "
             f"FROM seq_1_to_{ACCOUNTS}"
@@ -94,9 +105,15 @@ def prepare(admin_url: str) -> tuple[DatabaseAddress, list[tuple[int, str]]]:
                 (account_id, f"bench-{account_id}"),
             )
             cur.nextset()
-            accounts.append((account_id, number))
+            session = secrets.token_hex(16)
+            cur.execute(
+                "INSERT INTO auth_sessions (id, user_id, expires_at)"
+                " VALUES (%s, %s, NOW(6) + INTERVAL 1 DAY)",
+                (session, uid),
+            )
+            accounts.append((account_id, number, uid, session))
     conn.close()
-    return admin.as_role("bank_app", get_settings().app_db_password), accounts
+    return admin.as_role("bank_app", settings.app_db_password), accounts
 
 
 async def run_load(
@@ -156,12 +173,17 @@ async def run_load(
 
 
 def scenarios(
-    accounts: list[tuple[int, str]],
+    accounts: list[BenchAccount],
 ) -> dict[str, Callable[[aiomysql.Cursor, int], Awaitable[int]]]:
     ids = [a[0] for a in accounts]
     numbers = [a[1] for a in accounts]
     hot = numbers[0]
     count = len(accounts)
+
+    def caller(index: int) -> tuple[int, str, int]:
+        """actor, session and owner for a transfer from account `index`: its owner."""
+        _, _, user, session = accounts[index]
+        return user, session, user
 
     def pair(n: int) -> tuple[int, int]:
         src = (n * 7919) % (count - 1) + 1
@@ -176,16 +198,16 @@ def scenarios(
     async def uniform(cur: aiomysql.Cursor, n: int) -> int:
         src, dst = pair(n)
         await cur.execute(
-            "CALL sp_perform_transfer(%s, %s, '1.000', 0, NULL, %s, 1, NULL, NULL)",
-            (ids[src], numbers[dst], secrets.token_hex(12)),
+            "CALL sp_perform_transfer(%s, %s, '1.000', 0, NULL, %s, %s, %s, %s)",
+            (ids[src], numbers[dst], secrets.token_hex(12), *caller(src)),
         )
         return 1
 
     async def hot_account(cur: aiomysql.Cursor, n: int) -> int:
         src, _ = pair(n)
         await cur.execute(
-            "CALL sp_perform_transfer(%s, %s, '1.000', 0, NULL, %s, 1, NULL, NULL)",
-            (ids[src], hot, secrets.token_hex(12)),
+            "CALL sp_perform_transfer(%s, %s, '1.000', 0, NULL, %s, %s, %s, %s)",
+            (ids[src], hot, secrets.token_hex(12), *caller(src)),
         )
         return 1
 
@@ -197,8 +219,8 @@ def scenarios(
         ]
         items = [item for item in items if item["to_account_number"] != numbers[src]]
         await cur.execute(
-            "CALL sp_perform_batch_transfer(%s, %s, NULL, %s, 1, NULL, NULL)",
-            (ids[src], json.dumps(items), secrets.token_hex(12)),
+            "CALL sp_perform_batch_transfer(%s, %s, NULL, %s, %s, %s, %s)",
+            (ids[src], json.dumps(items), secrets.token_hex(12), *caller(src)),
         )
         return len(items)
 

@@ -1,8 +1,11 @@
 -- sp_assert_session: refuse a caller whose session has ended or whose user is no longer active.
--- Money procedures call it first so a revoked session or a blocked user is refused in the
--- same round trip as the posting.
--- Parameters: p_session_id (NULL skips the check: trusted internal callers), p_user_id.
--- Errors: SESSION_REVOKED.
+-- Every entry point that acts for a person calls it first, so a revoked session or a
+-- blocked user is refused in the same round trip as the work itself.
+-- A NULL session means "a system actor, not a person": only a system login may do that
+-- (fn_is_system_login: the admin, the schema owner, the scheduled jobs' bank_worker).
+-- The API's login (bank_app) must always name a live session.
+-- Parameters: p_session_id (NULL: a system actor, see above), p_user_id.
+-- Errors: SESSION_REQUIRED (NULL session from a service login), SESSION_REVOKED.
 -- Example: CALL sp_assert_session('5f0c...', 42);
 DROP PROCEDURE IF EXISTS sp_assert_session;
 DELIMITER $$
@@ -10,7 +13,11 @@ CREATE PROCEDURE sp_assert_session(IN p_session_id CHAR(32), IN p_user_id BIGINT
 READS SQL DATA
 BEGIN
     DECLARE v_ok INT DEFAULT 0;
-    IF p_session_id IS NOT NULL THEN
+    IF p_session_id IS NULL THEN
+        IF NOT fn_is_system_login() THEN
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'SESSION_REQUIRED: this call needs a live session';
+        END IF;
+    ELSE
         SELECT COUNT(*) INTO v_ok
         FROM auth_sessions s
         JOIN users u ON u.id = s.user_id

@@ -4,7 +4,8 @@
 -- already spent the money the reversal fails with INSUFFICIENT_FUNDS (overdraft guard).
 -- Locks: the original header, then its customer accounts ascending, then its system accounts ascending.
 -- Parameters: p_transaction_id, p_reason, p_idempotency_key, p_actor_id (a manager).
--- Errors: TRANSACTION_NOT_FOUND, NOT_REVERSIBLE, ALREADY_REVERSED, ACCOUNT_CLOSED,
+-- Errors: FORBIDDEN (the actor is not a manager or admin now, see sp_assert_role),
+--         TRANSACTION_NOT_FOUND, NOT_REVERSIBLE, ALREADY_REVERSED, ACCOUNT_CLOSED,
 --         INSUFFICIENT_FUNDS, IDEMPOTENCY_CONFLICT, INVALID_ARGUMENT (no reason).
 -- Example: CALL sp_reverse_transaction(1001, 'duplicate payment', 'rev-1001', 3);
 DROP PROCEDURE IF EXISTS sp_reverse_transaction;
@@ -45,6 +46,7 @@ proc: BEGIN
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
 
+    CALL sp_assert_role(p_actor_id, 'manager,admin');
     SET @bank_actor_id = p_actor_id;
     IF p_reason IS NULL OR TRIM(p_reason) = '' THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: a reversal needs a reason';

@@ -8,6 +8,12 @@
 3. The database users of `ROLES` and exactly the privileges declared there.
 4. With `seed=True`, `data/*.sql` in name order (those files are idempotent themselves).
 
+Least privilege: the admin login named by the URL only creates the database, the users and
+the grants. Steps 1, 2 and 4 run as the schema owner `bank_owner`, which may build and
+change the schema but holds no DROP (so no DROP TABLE, no TRUNCATE) except on the view
+names of `views/`, which `DROP VIEW` and `CREATE OR REPLACE VIEW` need. Every routine,
+trigger and view is defined by `bank_owner`. Only the server admin holds DROP on tables.
+
 Files are split into statements the way the `mysql`/`mariadb` client does, `DELIMITER`
 included, so every file also loads with `mariadb bank < file.sql`.
 
@@ -43,14 +49,58 @@ class RoleGrants:
     tables: tuple[str, ...] = ()  # tables it may SELECT from
     procedures: tuple[str, ...] = ()  # procedures it may EXECUTE
     view_prefix: str | None = None  # SELECT on every view whose name starts with this
+    # CREATE and DROP on each view of views/ (and each view in the database), by name:
+    # DROP VIEW and CREATE OR REPLACE VIEW need DROP; a name-level grant gives no table.
+    drop_views: bool = False
 
+
+# The procedures the API calls (api/ledger.py) and nothing else: the allow-list of bank_app.
+# Internal helpers (sp_post_entry, sp_audit_append, sp_replay_idempotent, sp_assert_*,
+# sp_emit_*, sp_check_amount, sp_move_cash, fn_*, ...) run under their definer and are
+# not callable by any service user. When the API starts calling a procedure, add it here;
+# tests/test_database_privileges.py fails until you do.
+API_PROCEDURES: tuple[str, ...] = (
+    # reference data and health
+    "sp_list_currencies",
+    "sp_schema_status",
+    # users and sessions
+    "sp_register_user",
+    "sp_auth_login_lookup",
+    "sp_auth_login_failed",
+    "sp_auth_login_succeeded",
+    "sp_auth_refresh",
+    "sp_auth_logout",
+    "sp_auth_principal",
+    "sp_get_user_profile",
+    "sp_update_user_profile",
+    "sp_get_user_secrets",
+    "sp_set_user_pin",
+    "sp_record_pin_attempt",
+    "sp_set_mfa_secret",
+    "sp_enable_mfa",
+    "sp_set_user_pii",
+    # accounts
+    "sp_create_account",
+    "sp_get_account",
+    "sp_list_accounts",
+    "sp_get_balance",
+    "sp_account_statement",
+    # money
+    "sp_deposit_cash",
+    "sp_withdraw_cash",
+    "sp_perform_transfer",
+    "sp_perform_batch_transfer",
+    "sp_reverse_transaction",
+    "sp_get_transaction",
+    "sp_list_transactions",
+)
 
 # Who may do what: the only place grants are declared. The migrator grants exactly this
 # (and revokes anything else these users hold on the database). Grants on tables and
 # procedures that do not exist yet are skipped until a later migrate creates them.
 ROLES: dict[str, RoleGrants] = {
-    # The API reads and writes only through procedures: no table privilege at all.
-    "bank_app": RoleGrants("app_db_password", database=("EXECUTE",)),
+    # The API reads and writes only through the procedures it calls: no table privilege.
+    "bank_app": RoleGrants("app_db_password", procedures=API_PROCEDURES),
     # The risk worker reads what it scores and writes scores through one procedure.
     "bank_worker": RoleGrants(
         "worker_db_password",
@@ -66,7 +116,19 @@ ROLES: dict[str, RoleGrants] = {
     # LedgerGPT and the dashboard: reporting views only.
     "bank_readonly": RoleGrants("readonly_db_password", view_prefix="vw_"),
 }
-ROLE_HOST = "%"
+
+# The schema owner: runs the schema files, defines every routine, trigger and view, and
+# loads the seed. No DROP on tables (TRUNCATE needs DROP too); DROP on view names only.
+OWNER = "bank_owner"
+OWNER_ROLE = RoleGrants(
+    "owner_db_password",
+    database=(
+        "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "INDEX", "REFERENCES",
+        "CREATE TEMPORARY TABLES", "CREATE VIEW", "SHOW VIEW", "CREATE ROUTINE",
+        "ALTER ROUTINE", "TRIGGER", "EXECUTE",
+    ),
+    drop_views=True,
+)
 
 # Session SQL mode for everything the migrator creates: routines keep the mode they were
 # created with, so a lax server default must not make procedures truncate money silently.
@@ -287,8 +349,8 @@ def _checked_name(name: str) -> str:
     return name
 
 
-def _account(user: str) -> str:
-    return f"'{user}'@'{ROLE_HOST}'"
+def _account(user: str, host: str) -> str:
+    return "'" + user.replace("'", "''") + "'@'" + host.replace("'", "''") + "'"
 
 
 def _column(cur: Any, query: str, args: Sequence[Any] = ()) -> list[Any]:
@@ -510,19 +572,54 @@ _PROCEDURE_NAMES = (
 )
 
 
-def sync_roles(conn: Any, database: str, settings: Settings | None = None) -> None:
+def all_accounts(roles: Mapping[str, RoleGrants] | None = None) -> dict[str, RoleGrants]:
+    """The schema owner and the service users: every database user the migrator manages."""
+    return {OWNER: OWNER_ROLE, **(ROLES if roles is None else roles)}
+
+
+def sync_owner(conn: Any, database: str, root: Path = REPO_ROOT,
+               settings: Settings | None = None) -> None:
+    """Create the schema owner (bank_owner) with its password and exactly its privileges."""
+    _sync_accounts(conn, database, {OWNER: OWNER_ROLE}, root, settings or get_settings())
+
+
+def sync_roles(
+    conn: Any,
+    database: str,
+    settings: Settings | None = None,
+    *,
+    roles: Mapping[str, RoleGrants] | None = None,
+    root: Path = REPO_ROOT,
+) -> None:
     """Create the ROLES users, set their passwords, and make their grants match ROLES."""
-    settings = settings or get_settings()
+    _sync_accounts(conn, database, ROLES if roles is None else roles, root,
+                   settings or get_settings())
+
+
+def _sync_accounts(
+    conn: Any, database: str, roles: Mapping[str, RoleGrants], root: Path, settings: Settings
+) -> None:
+    """Each user exists at exactly the configured hosts, with its password and its grants."""
+    hosts = list(dict.fromkeys(settings.db_user_hosts))
     with _cursor(conn) as cur:
-        for user, role in ROLES.items():
+        for user, role in roles.items():
             password = getattr(settings, role.password_setting)
-            login = (user, ROLE_HOST, password)
-            cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s", login)
-            cur.execute("ALTER USER %s@%s IDENTIFIED BY %s", login)
-            _set_privileges(cur, database, user, _wanted_privileges(cur, database, role))
+            for stale_host in sorted(set(_hosts_of(cur, user)) - set(hosts)):
+                cur.execute("DROP USER %s@%s", (user, stale_host))
+            wanted = _wanted_privileges(cur, database, role, root)
+            for host in hosts:
+                login = (user, host, password)
+                cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s", login)
+                cur.execute("ALTER USER %s@%s IDENTIFIED BY %s", login)
+                _set_privileges(cur, database, user, host, wanted)
 
 
-def _wanted_privileges(cur: Any, database: str, role: RoleGrants) -> set[Privilege]:
+def _hosts_of(cur: Any, user: str) -> list[str]:
+    return [str(host) for host in _column(cur, "SELECT Host FROM mysql.user WHERE User = %s",
+                                          (user,))]
+
+
+def _wanted_privileges(cur: Any, database: str, role: RoleGrants, root: Path) -> set[Privilege]:
     tables = set(_column(cur, _TABLE_NAMES, (database,)))
     procedures = set(_column(cur, _PROCEDURE_NAMES, (database,)))
     views = _column(cur, _VIEW_NAMES, (database,))
@@ -532,11 +629,16 @@ def _wanted_privileges(cur: Any, database: str, role: RoleGrants) -> set[Privile
     if role.view_prefix is not None:
         prefix = role.view_prefix
         wanted |= {("TABLE", name, "SELECT") for name in views if name.startswith(prefix)}
+    if role.drop_views:
+        # The views to (re)create and those still there to drop; never a base table's name.
+        names = {path.stem for path in (root / "views").glob("*.sql")} | set(views)
+        names -= tables - set(views)
+        wanted |= {("TABLE", name, grant) for name in names for grant in ("CREATE", "DROP")}
     return wanted
 
 
-def _held_privileges(cur: Any, database: str, user: str) -> set[Privilege]:
-    grantee = _account(user)
+def _held_privileges(cur: Any, database: str, user: str, host: str) -> set[Privilege]:
+    grantee = _account(user, host)
     held: set[Privilege] = set()
     cur.execute(
         "SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES"
@@ -553,7 +655,7 @@ def _held_privileges(cur: Any, database: str, user: str) -> set[Privilege]:
     cur.execute(
         "SELECT Routine_name, Routine_type, Proc_priv FROM mysql.procs_priv"
         " WHERE User = %s AND Host = %s AND Db = %s",
-        (user, ROLE_HOST, database),
+        (user, host, database),
     )
     for name, kind, privileges in cur.fetchall():
         for privilege in _set_members(privileges):
@@ -566,12 +668,25 @@ def _set_members(value: Any) -> list[str]:
     return [str(item).strip().upper() for item in items if str(item).strip()]
 
 
-def _set_privileges(cur: Any, database: str, user: str, wanted: set[Privilege]) -> None:
-    held = _held_privileges(cur, database, user)
-    for kind, name, privilege in sorted(held - wanted):
-        cur.execute(f"REVOKE {privilege} ON {_target(kind, database, name)} FROM {_account(user)}")
-    for kind, name, privilege in sorted(wanted - held):
-        cur.execute(f"GRANT {privilege} ON {_target(kind, database, name)} TO {_account(user)}")
+def _set_privileges(cur: Any, database: str, user: str, host: str, wanted: set[Privilege]) -> None:
+    held = _held_privileges(cur, database, user, host)
+    account = _account(user, host)
+    for target, privileges in _by_target(database, held - wanted):
+        cur.execute(f"REVOKE {privileges} ON {target} FROM {account}")
+    # Every wanted privilege of an object that lacks one: a name-level DROP on a view that
+    # does not exist yet is accepted only in the same statement as CREATE.
+    missing = {(kind, name) for kind, name, _ in wanted - held}
+    regrant = {item for item in wanted if (item[0], item[1]) in missing}
+    for target, privileges in _by_target(database, regrant):
+        cur.execute(f"GRANT {privileges} ON {target} TO {account}")
+
+
+def _by_target(database: str, privileges: set[Privilege]) -> list[tuple[str, str]]:
+    """The privileges grouped per object, as `target, "priv, priv"` pairs."""
+    grouped: dict[str, list[str]] = {}
+    for kind, name, privilege in sorted(privileges):
+        grouped.setdefault(_target(kind, database, name), []).append(privilege)
+    return [(target, ", ".join(names)) for target, names in grouped.items()]
 
 
 def _target(kind: str, database: str, name: str) -> str:
@@ -599,13 +714,17 @@ def _migration_lock(conn: Any, database: str) -> Iterator[None]:
             cur.execute("SELECT RELEASE_LOCK(%s)", (name,))
 
 
-def _prepare(conn: Any, database: str) -> None:
-    with _cursor(conn) as cur:
-        cur.execute("SET SESSION sql_mode = %s", (SQL_MODE,))
+def _create_database(admin: Any, database: str) -> None:
+    with _cursor(admin) as cur:
         cur.execute(
             f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}"
             " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
         )
+
+
+def _prepare(conn: Any, database: str) -> None:
+    with _cursor(conn) as cur:
+        cur.execute("SET SESSION sql_mode = %s", (SQL_MODE,))
         cur.execute(f"USE {quote_identifier(database)}")
         cur.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -616,45 +735,77 @@ def _prepare(conn: Any, database: str) -> None:
         )
 
 
+def owner_address(admin: DatabaseAddress, settings: Settings | None = None) -> DatabaseAddress:
+    """The admin's server, logged in as the schema owner."""
+    settings = settings or get_settings()
+    return admin.as_role(OWNER, settings.owner_db_password)
+
+
+def _connect_owner(admin: DatabaseAddress, settings: Settings) -> Any:
+    try:
+        return connect(owner_address(admin, settings), use_database=False)
+    except pymysql.err.OperationalError as exc:
+        raise MigrationError(
+            f"cannot log in as {OWNER} ({exc.args[-1]}); the migrator's host must be one of "
+            f"BANK_DB_USER_HOSTS ({', '.join(settings.db_user_hosts)})"
+        ) from exc
+
+
 def migrate(
     admin_url: str,
     *,
     database: str | None = None,
     root: Path = REPO_ROOT,
     seed: bool = False,
+    roles: Mapping[str, RoleGrants] | None = None,
 ) -> MigrationReport:
-    """Bring `database` (default: the URL's) up to date with the SQL files under `root`."""
+    """Bring `database` (default: the URL's) up to date with the SQL files under `root`.
+
+    The admin login creates the database and the users and grants; the schema itself is
+    built by the schema owner. `roles` replaces ROLES (tests of the migrator use it).
+    """
+    settings = get_settings()
     address = DatabaseAddress.from_url(admin_url)
     name = _checked_name(database or address.database)
     root = Path(root).resolve()
     report = MigrationReport(database=name)
-    conn = connect(address, use_database=False)
+    admin = connect(address, use_database=False)
     try:
-        with _migration_lock(conn, name):
-            _prepare(conn, name)
-            _apply_schema(conn, name, root, report)
-            _load_repeatable(conn, root)
-            _drop_stale_objects(conn, name, root)
-            sync_roles(conn, name)
-            if seed:
-                for path in sorted((root / "data").glob("*.sql")):
-                    run_script(conn, path, root=root)
-                    report.seeded.append(path.name)
-            _count_objects(conn, name, report)
+        with _migration_lock(admin, name):
+            _create_database(admin, name)
+            sync_owner(admin, name, root, settings)
+            owner = _connect_owner(address, settings)
+            try:
+                _prepare(owner, name)
+                _apply_schema(owner, name, root, report)
+                _load_repeatable(owner, root)
+                _drop_stale_objects(owner, name, root)
+                # Again: creating a routine grants its creator rights on it by name, which
+                # the database-wide grants make redundant; the owner keeps exactly OWNER_ROLE.
+                sync_owner(admin, name, root, settings)
+                sync_roles(admin, name, settings, roles=roles, root=root)
+                if seed:
+                    for path in sorted((root / "data").glob("*.sql")):
+                        run_script(owner, path, root=root)
+                        report.seeded.append(path.name)
+                _count_objects(owner, name, report)
+            finally:
+                owner.close()
     finally:
-        conn.close()
+        admin.close()
     return report
 
 
 def drop_database(admin_url: str, name: str) -> None:
-    """Drop `name` and revoke what the ROLES users held on it."""
+    """Drop `name` and revoke what the owner and the ROLES users held on it (admin only)."""
     _checked_name(name)
     conn = connect(DatabaseAddress.from_url(admin_url), use_database=False)
     try:
         with _cursor(conn) as cur:
             cur.execute(f"DROP DATABASE IF EXISTS {quote_identifier(name)}")
-            for user in ROLES:
-                _set_privileges(cur, name, user, set())
+            for user in all_accounts():
+                for host in _hosts_of(cur, user):
+                    _set_privileges(cur, name, user, host, set())
     finally:
         conn.close()
 

@@ -75,7 +75,21 @@ def admin_conn(addresses: RoleAddresses) -> Iterator[Any]:
 
 @pytest.fixture
 def app_conn(addresses: RoleAddresses) -> Iterator[Any]:
-    """PyMySQL connection to the test database as bank_app (autocommit, dict rows)."""
+    """The ledger tests' caller of procedures: a system actor (the admin login).
+
+    Those tests pass a NULL session (a trusted caller), which bank_app is refused
+    (SESSION_REQUIRED); what bank_app itself may do is tested through `bank_app_conn`.
+    """
+    conn = connect(addresses.admin, dict_rows=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def bank_app_conn(addresses: RoleAddresses) -> Iterator[Any]:
+    """PyMySQL connection to the test database as bank_app, the API's login."""
     conn = connect(addresses.app, dict_rows=True)
     try:
         yield conn

@@ -34,7 +34,7 @@ class TestRaces:
         account = open_account(app_conn, new_user(admin_conn), "JOD")
         k = 17
         deposit(app_conn, account["id"], str(Decimal("10.000") * k))
-        conns = await _connections(addresses.app, 50)
+        conns = await _connections(addresses.admin, 50)
         try:
             results = await asyncio.gather(
                 *(
@@ -75,7 +75,7 @@ class TestRaces:
         b = open_account(app_conn, new_user(admin_conn), "JOD")
         deposit(app_conn, a["id"], "1000")
         deposit(app_conn, b["id"], "1000")
-        conns = await _connections(addresses.app, 40)
+        conns = await _connections(addresses.admin, 40)
         rounds = 5
 
         async def worker(i, conn):
@@ -117,7 +117,7 @@ class TestRaces:
         dst = open_account(app_conn, new_user(admin_conn), "USD")
         deposit(app_conn, src["id"], "500")
         key = secrets.token_hex(8)
-        conns = await _connections(addresses.app, 20)
+        conns = await _connections(addresses.admin, 20)
         try:
             results = await asyncio.gather(
                 *(
@@ -156,7 +156,7 @@ class TestRaces:
         for s in sources:
             deposit(app_conn, s["id"], "50")
         key = secrets.token_hex(8)
-        conns = await _connections(addresses.app, len(sources))
+        conns = await _connections(addresses.admin, len(sources))
         try:
             results = await asyncio.gather(
                 *(

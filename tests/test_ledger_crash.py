@@ -22,7 +22,7 @@ from ledger_helpers import (
     query,
 )
 
-from api.config import DatabaseAddress, get_settings
+from api.config import DatabaseAddress
 from scripts.dbserver import PrivateServer
 from scripts.migrate import connect, migrate
 
@@ -46,7 +46,6 @@ async def test_acknowledged_transfers_survive_sigkill(crash_server: PrivateServe
     info = crash_server.start()
     migrate(info.admin_url("bank"), database="bank")
     admin = DatabaseAddress.from_url(info.admin_url("bank"))
-    app = admin.as_role("bank_app", get_settings().app_db_password)
     conn = connect(admin, dict_rows=True)
     try:
         accounts = []
@@ -63,7 +62,7 @@ async def test_acknowledged_transfers_survive_sigkill(crash_server: PrivateServe
 
     async def poster(i: int) -> None:
         nonlocal in_doubt
-        db = await aconnect(app)
+        db = await aconnect(admin)  # a system actor: the transfers pass a NULL session
         try:
             n = 0
             while not stop.is_set():

@@ -1,5 +1,6 @@
 """The ledger's invariants: double entry under a random workload, immutability, least
-privilege for the application's database user, and the audit log's hash chain."""
+privilege for the application's database user, and the audit log's hash chain (and its
+anchor outside the database)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from ledger_helpers import (
 )
 
 from api.config import DatabaseAddress
+from scripts import audit_anchor
 from scripts.migrate import connect, drop_database, migrate
 
 CURRENCY_STEP = {"JOD": Decimal("0.001"), "USD": Decimal("0.01"), "EUR": Decimal("0.01")}
@@ -125,7 +127,7 @@ class TestDoubleEntry:
                     }, exc
                     outcomes[code] = outcomes.get(code, 0) + 1
 
-        conns = await asyncio.gather(*(aconnect(addresses.app) for _ in range(6)))
+        conns = await asyncio.gather(*(aconnect(addresses.admin) for _ in range(6)))
         try:
             await asyncio.gather(*(worker(c, 400) for c in conns))
         finally:
@@ -231,14 +233,14 @@ class TestLeastPrivilege:
             "CREATE TABLE evil (id INT)",
         ],
     )
-    def test_app_user_cannot_touch_tables(self, app_conn, statement):
+    def test_app_user_cannot_touch_tables(self, bank_app_conn, statement):
         with pytest.raises(pymysql.err.MySQLError) as err:
-            query(app_conn, statement)
+            query(bank_app_conn, statement)
         assert err.value.args[0] in {1142, 1143, 1044}  # command / column / database access denied
 
-    def test_app_user_can_call_procedures(self, admin_conn, app_conn):
-        account = open_account(app_conn, new_user(admin_conn), "JOD")
-        assert call(app_conn, "sp_get_account", account["id"])[0]["id"] == account["id"]
+    def test_app_user_can_call_procedures(self, admin_conn, bank_app_conn):
+        account = open_account(bank_app_conn, new_user(admin_conn), "JOD")
+        assert call(bank_app_conn, "sp_get_account", account["id"])[0]["id"] == account["id"]
 
     def test_readonly_user_sees_views_only(self, addresses):
         conn = connect(addresses.readonly, dict_rows=True)
@@ -285,3 +287,80 @@ class TestAudit:
         )[0]
         assert 'password_hash"' not in row["after_data"] and "pin_hash" not in row["after_data"]
         assert integrity_problems(admin_conn) == []
+
+
+class TestAuditAnchor:
+    """The chain head kept outside the database catches a chain rebuilt from scratch."""
+
+    def _activity(self, conn, accounts: int = 2) -> None:
+        for _ in range(accounts):
+            open_account(conn, new_user(conn), "JOD")  # a user row and an account row
+
+    def test_a_growing_chain_extends_its_anchor(self, own_database, tmp_path):
+        anchor_file = tmp_path / "anchor.json"
+        conn = connect(own_database, dict_rows=True)
+        try:
+            self._activity(conn)
+            assert audit_anchor.main(["save", "--file", str(anchor_file),
+                                      "--database", own_database.database]) == 0
+            saved = audit_anchor.Anchor.from_json(anchor_file.read_text())
+            assert saved.last_id == saved.row_count > 0
+            self._activity(conn, 3)
+            assert audit_anchor.verify(conn, saved) == []
+            assert audit_anchor.chain_head(conn, own_database.database).last_id > saved.last_id
+        finally:
+            conn.close()
+        assert audit_anchor.main(["verify", "--file", str(anchor_file),
+                                  "--database", own_database.database]) == 0
+
+    def test_an_empty_chain_anchor_accepts_any_honest_chain(self, own_database):
+        conn = connect(own_database, dict_rows=True)
+        try:
+            empty = audit_anchor.Anchor(own_database.database, 0, "0" * 64, 0, "then")
+            self._activity(conn)
+            assert audit_anchor.verify(conn, empty) == []
+        finally:
+            conn.close()
+
+    @pytest.mark.parametrize("rebuilt_accounts", [1, 6])
+    def test_a_wholesale_rewrite_by_the_server_admin_is_detected(
+        self, own_database, tmp_path, rebuilt_accounts
+    ):
+        anchor_file = tmp_path / "anchor.json"
+        conn = connect(own_database, dict_rows=True)
+        try:
+            self._activity(conn, 3)
+            assert audit_anchor.main(["save", "--file", str(anchor_file),
+                                      "--database", own_database.database]) == 0
+            # The server admin may TRUNCATE (triggers do not fire) and then writes a new,
+            # internally consistent chain: shorter, or longer than the anchored one.
+            query(conn, "TRUNCATE TABLE audit_log")
+            query(conn, "UPDATE audit_chain_head SET last_id = 0, last_hash = REPEAT('0', 64)")
+            self._activity(conn, rebuilt_accounts)
+            # The chain is consistent in itself: the integrity view cannot tell.
+            audit = [p for p in integrity_problems(conn) if p["check_name"].startswith("audit")]
+            assert audit == []
+            problems = audit_anchor.verify(conn, audit_anchor.Anchor.from_json(
+                anchor_file.read_text()))
+            assert any("rewritten" in problem for problem in problems), problems
+        finally:
+            conn.close()
+        assert audit_anchor.main(["verify", "--file", str(anchor_file),
+                                  "--database", own_database.database]) == 1
+
+    def test_an_edited_row_after_the_anchor_is_detected(self, own_database):
+        conn = connect(own_database, dict_rows=True)
+        try:
+            self._activity(conn)
+            anchor = audit_anchor.chain_head(conn, own_database.database)
+            self._activity(conn)
+            query(conn, "DROP TRIGGER trg_audit_log_no_update")
+            query(conn, "UPDATE audit_log SET after_data = '{}' WHERE id = %s", anchor.last_id + 1)
+            problems = audit_anchor.verify(conn, anchor)
+            assert problems == [f"audit row {anchor.last_id + 1} no longer matches its hash"]
+        finally:
+            conn.close()
+
+    def test_verify_without_an_anchor_file_is_a_usage_error(self, own_database, tmp_path):
+        assert audit_anchor.main(["verify", "--file", str(tmp_path / "none.json"),
+                                  "--database", own_database.database]) == 2

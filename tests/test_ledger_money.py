@@ -1,5 +1,5 @@
 """Deposits, withdrawals, transfers, FX, fees, reversals, batches, holds and statements,
-called as bank_app through the real procedures."""
+called through the real procedures by a trusted system caller (NULL session)."""
 
 from __future__ import annotations
 

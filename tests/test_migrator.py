@@ -7,6 +7,7 @@ import secrets
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,11 @@ import pytest
 
 from api.config import DatabaseAddress, get_settings
 from scripts.migrate import (
+    OWNER,
+    OWNER_ROLE,
     REPEATABLE_DIRS,
     REPO_ROOT,
+    ROLES,
     MigrationError,
     applied_migrations,
     connect,
@@ -419,6 +423,28 @@ class TestMigrate:
             migrate(admin_url, database=scratch_db, root=sample_root)
         assert "03_broken.sql" not in applied_migrations_of(admin_url, scratch_db)
 
+    def test_schema_is_built_by_the_owner_without_drop(
+        self, admin_url: str, scratch_db: str, sample_root: Path
+    ) -> None:
+        migrate(admin_url, database=scratch_db, root=sample_root)
+        conn = open_db(admin_url, scratch_db)
+        try:
+            definers = {
+                row["DEFINER"].split("@")[0]
+                for table, column in (("ROUTINES", "ROUTINE_SCHEMA"),
+                                      ("TRIGGERS", "TRIGGER_SCHEMA"), ("VIEWS", "TABLE_SCHEMA"))
+                for row in query(conn, f"SELECT DEFINER FROM information_schema.{table}"
+                                       f" WHERE {column} = %s", (scratch_db,))
+            }
+        finally:
+            conn.close()
+        assert definers == {OWNER}
+        for number, statement in enumerate(("TRUNCATE TABLE notes", "DROP TABLE notes"), 4):
+            (sample_root / "schema" / f"0{number}_drop.sql").write_text(statement + ";\n")
+            with pytest.raises(MigrationError, match=rf"0{number}_drop\.sql.*error 1142"):
+                migrate(admin_url, database=scratch_db, root=sample_root)
+            (sample_root / "schema" / f"0{number}_drop.sql").unlink()
+
     def test_badly_named_schema_file_is_refused(
         self, admin_url: str, scratch_db: str, sample_root: Path
     ) -> None:
@@ -465,10 +491,14 @@ def applied_migrations_of(admin_url: str, database: str) -> dict[str, str]:
 # -- users and grants ------------------------------------------------------------------------
 
 
+# The sample project's API calls sp_add_note: bank_app's allow-list for these tests.
+SAMPLE_ROLES = {**ROLES, "bank_app": replace(ROLES["bank_app"], procedures=("sp_add_note",))}
+
+
 class TestGrants:
     @pytest.fixture
     def migrated(self, admin_url: str, scratch_db: str, sample_root: Path) -> str:
-        migrate(admin_url, database=scratch_db, root=sample_root)
+        migrate(admin_url, database=scratch_db, root=sample_root, roles=SAMPLE_ROLES)
         return scratch_db
 
     def test_app_may_only_execute_procedures(self, admin_url: str, migrated: str) -> None:
@@ -524,15 +554,16 @@ class TestGrants:
     ) -> None:
         conn = open_db(admin_url, migrated)
         try:
-            query(conn, f"GRANT SELECT ON `{migrated}`.notes TO 'bank_app'@'%'")
-            query(conn, f"GRANT INSERT ON `{migrated}`.* TO 'bank_readonly'@'%'")
+            query(conn, f"GRANT SELECT ON `{migrated}`.notes TO 'bank_app'@'localhost'")
+            query(conn, f"GRANT INSERT ON `{migrated}`.* TO 'bank_readonly'@'127.0.0.1'")
+            query(conn, f"GRANT EXECUTE ON `{migrated}`.* TO 'bank_app'@'127.0.0.1'")
+            query(conn, f"GRANT DROP ON `{migrated}`.* TO '{OWNER}'@'127.0.0.1'")
         finally:
             conn.close()
         before = snapshot(admin_url, migrated)["grants"]
-        assert {"GRANTEE": "'bank_app'@'%'", "TABLE_NAME": "notes", "PRIVILEGE_TYPE": "SELECT"} in (
-            before
-        )
-        migrate(admin_url, database=migrated, root=sample_root)
+        app = "'bank_app'@'localhost'"
+        assert {"GRANTEE": app, "TABLE_NAME": "notes", "PRIVILEGE_TYPE": "SELECT"} in before
+        migrate(admin_url, database=migrated, root=sample_root, roles=SAMPLE_ROLES)
         conn = open_db(admin_url, migrated)
         try:
             schema_grants = query(
@@ -543,9 +574,15 @@ class TestGrants:
             )
         finally:
             conn.close()
-        assert schema_grants == [{"GRANTEE": "'bank_app'@'%'", "PRIVILEGE_TYPE": "EXECUTE"}]
+        # Only the schema owner holds database-wide privileges, and never DROP.
+        held = {(row["GRANTEE"], row["PRIVILEGE_TYPE"]) for row in schema_grants}
+        assert held == {
+            (f"'{OWNER}'@'{host}'", privilege)
+            for host in ("127.0.0.1", "localhost")
+            for privilege in OWNER_ROLE.database
+        }
         grants = snapshot(admin_url, migrated)["grants"]
-        assert all(row["GRANTEE"] != "'bank_app'@'%'" for row in grants)
+        assert all(not row["GRANTEE"].startswith("'bank_app'@") for row in grants)
 
     def test_drop_database_revokes_what_roles_held(self, admin_url: str, migrated: str) -> None:
         drop_database(admin_url, migrated)
