@@ -222,8 +222,8 @@ _PROBLEM_STATUSES = {
 # What a dependency can answer, wherever a route uses it (directly or through another).
 _DEPENDENCY_PROBLEMS: dict[Any, set[int]] = {
     deps.token_claims: {401},
-    deps.current_user: {401, 403},
-    deps.own_account: {401, 403, 404},
+    deps.current_user: {401},
+    deps.own_account: {401, 404},
     deps._ledger: {503},
     deps._currencies: {503},
     require_scraper: {401, 403},

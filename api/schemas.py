@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
 )
 
+from api.errors import ValidationFailed
 from api.ledger import Currency, Row
 
 # -- amounts ----------------------------------------------------------------------------
@@ -84,9 +85,10 @@ Amount = Annotated[
 # Free text is shown to other people (a transfer's description reaches the payee), so it
 # may not hold what changes how the text around it is displayed: control characters (Cc),
 # format characters (Cf: bidi overrides and isolates U+202A-202E/U+2066-2069, zero-width
-# spaces, BOM, ...), surrogates, and line/paragraph separators. ZWJ (U+200D) stays
-# allowed, for emoji sequences such as a family or a flag-with-rainbow.
-_ALLOWED_FORMAT = {"\u200d"}
+# spaces, BOM, ...), surrogates, and line/paragraph separators. Emoji keep working: ZWJ
+# (U+200D, a family, the rainbow flag) and the tag characters U+E0020-E007F (the flags
+# of England, Scotland and Wales) stay allowed.
+_ALLOWED_FORMAT = {"\u200d", *map(chr, range(0xE0020, 0xE0080))}
 _FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
@@ -107,13 +109,23 @@ def _forbidden_ranges() -> list[tuple[int, int]]:
 
 
 def _escape(code: int) -> str:
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+    # Characters beyond the BMP are written as themselves: JSON Schema tools disagree on
+    # how to escape them (ECMA-262 has no \U).
+    return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
 
 
-_FORBIDDEN_CLASS = "".join(
-    _escape(lo) if lo == hi else f"{_escape(lo)}-{_escape(hi)}" for lo, hi in _forbidden_ranges())
-SAFE_TEXT_PATTERN = f"^[^{_FORBIDDEN_CLASS}]*$"
-_UNSAFE_CHAR = re.compile(f"[{_FORBIDDEN_CLASS}]")
+def _char_class(ranges: list[tuple[int, int]]) -> str:
+    return "".join(_escape(lo) if lo == hi else f"{_escape(lo)}-{_escape(hi)}"
+                   for lo, hi in ranges)
+
+
+_FORBIDDEN = _forbidden_ranges()
+_UNSAFE_CHAR = re.compile(f"[{_char_class(_FORBIDDEN)}]")
+# Surrogates cannot be written in a schema pattern (UTF-8 regex engines refuse them) and
+# cannot arrive as UTF-8 either; only a JSON `\ud800` escape makes one, and the
+# validator refuses it.
+SAFE_TEXT_PATTERN = "^[^" + _char_class(
+    [(lo, hi) for lo, hi in _FORBIDDEN if not 0xD800 <= lo <= 0xDFFF]) + "]*$"
 
 
 def _refuse_unsafe_characters(value: str) -> str:
@@ -178,6 +190,12 @@ Description = Annotated[SafeText, Field(max_length=255)]
 Pin = Annotated[str, Field(pattern=r"^[0-9]{4,6}$")]
 Username = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 Password = Annotated[str, Field(min_length=1, max_length=128)]
+# A password being chosen: the schema states the policy's real bounds (10 characters, 72
+# bytes of UTF-8, bcrypt's limit); api/security/passwords.py enforces them with a clear
+# WEAK_PASSWORD reason, so they are only documented here.
+NewPassword = Annotated[str, Field(min_length=1, max_length=128, json_schema_extra={
+    "minLength": 10, "maxLength": 72,
+    "description": "At least 10 characters and at most 72 bytes in UTF-8; not a common password"})]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 FullName = Annotated[str, Field(min_length=1, max_length=200)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ()-]{5,19}$")]
@@ -212,7 +230,6 @@ def naive_utc(value: datetime | None) -> datetime | None:
     try:
         return value.astimezone(UTC).replace(tzinfo=None)
     except OverflowError as exc:
-        from api.errors import ValidationFailed
         raise ValidationFailed("The instant is out of range (1970..9999 UTC).") from exc
 
 
@@ -233,7 +250,7 @@ class RegisterRequest(Body):
         "full_name": "Alice Haddad", "date_of_birth": "1990-04-01", "phone": "+962790000000"}]})
 
     username: Username
-    password: Password
+    password: NewPassword
     email: Email
     full_name: FullName
     date_of_birth: date

@@ -291,6 +291,8 @@ class TestAmountGrammar:
         assert string in amount_schema["anyOf"]
         currency = schema["components"]["schemas"]["AccountCreateRequest"]["properties"]
         assert currency["currency"]["pattern"] == "^[A-Z]{3}$"
+        password = schema["components"]["schemas"]["RegisterRequest"]["properties"]["password"]
+        assert (password["minLength"], password["maxLength"]) == (10, 72)
 
 
 class TestSafeText:
@@ -307,7 +309,8 @@ class TestSafeText:
 
     async def test_emoji_and_zwj_sequences_are_kept(self, client, funded):
         person, payer, payee = funded
-        text = "rent 🏠 👨‍👩‍👧‍👦 🏳️‍🌈 مرحبا"
+        england = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+        text = f"rent 🏠 👨‍👩‍👧‍👦 🏳️‍🌈 {england} مرحبا"
         response = await client.post("/transactions/transfer", headers=person.money_headers(),
                                      json={"from_account_id": payer["id"],
                                            "to_account_number": payee["account_number"],
