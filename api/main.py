@@ -106,9 +106,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware,
                        hsts_max_age=settings.hsts_max_age if settings.hsts_enabled else None)
 
-    for module in (auth, users, accounts, transactions):
-        app.include_router(module.router)
-    app.state.api_routers = [module.router for module in (auth, users, accounts, transactions)]
+    routers = [module.router for module in (auth, users, accounts, transactions)]
+    for router in routers:
+        app.include_router(router)
+    app.state.api_routers = routers  # read by _routes()
     _add_operations(app, settings, metrics)
     add_docs(app)
     _document_problems(app)
