@@ -19,7 +19,6 @@ from pydantic import (
     field_validator,
 )
 
-from api.errors import ValidationFailed
 from api.ledger import Currency, Row
 
 # -- amounts ----------------------------------------------------------------------------
@@ -219,18 +218,6 @@ def utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def naive_utc(value: datetime | None) -> datetime | None:
-    """A client's instant as the naive UTC the database compares with (see `Instant`)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value
-    try:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    except OverflowError as exc:
-        raise ValidationFailed("The instant is out of range (1970..9999 UTC).") from exc
 
 
 def money(value: Decimal | None, currency: Currency | None) -> str | None:
