@@ -21,7 +21,7 @@ DBSERVER = $(if $(wildcard $(PY)),$(PY),python3) -m scripts.dbserver
 # Exports BANK_DATABASE_URL for the rest of a recipe: the configured server or the private one.
 WITH_DB = url="$$($(PY) -m scripts.dbserver url)"; export BANK_DATABASE_URL="$$url"
 
-.PHONY: help venv db db-stop db-status migrate seed run test lint bench bench-http stop clean
+.PHONY: help venv db db-stop db-status migrate seed run test lint bench bench-http stop clean fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -131,3 +131,9 @@ stop: ## Stop what `make run` left running (the private database server)
 clean: ## Stop the private server, then delete .run/ (its data included)
 	@$(DBSERVER) stop
 	rm -rf .run
+
+FUZZ_EXAMPLES ?= 100
+fuzz: db ## Schemathesis over the whole API, every check (FUZZ_EXAMPLES=100 per operation)
+	@$(WITH_DB)
+	BANK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_schemathesis.py \
+	    -k full_fuzz -s -q -p no:cacheprovider

@@ -104,6 +104,18 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:8000"])
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
 
+    # HTTP surface. Bodies are refused (413) above these sizes before they are parsed;
+    # the batch route carries up to 1,000 items, so it gets a little more.
+    max_body_bytes: int = 1_048_576
+    max_batch_body_bytes: int = 2_097_152
+    # Strict-Transport-Security, only when the service is reached over TLS (off by default).
+    hsts_enabled: bool = False
+    hsts_max_age: int = 31_536_000
+    # /metrics: with a token, only `Authorization: Bearer <token>` scrapes it (from
+    # anywhere); without one, only clients in these networks may (loopback by default).
+    metrics_token: str | None = None
+    metrics_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+
     log_level: str = "INFO"
     # One JSON line per request, written by a background thread (never blocks the loop).
     access_log: bool = True

@@ -19,7 +19,8 @@
     │       InvalidAmount, UnknownCurrency, CurrencyMismatch, SameAccount,
     │       FxRateUnavailable, UserInactive, InvalidAccountType, BatchEmpty,
     │       BatchTooLarge, InvalidArgument, PinNotSet, MfaNotSetUp,
-    │       MfaCodeRejected
+    │       MfaCodeRejected, AccountLimitReached
+    ├── PayloadTooLarge (413)
     ├── RateLimited (429) ── LoginThrottled
     └── ServiceUnavailable (503) ── DatabaseBusy
 
@@ -312,6 +313,15 @@ class PinNotSet(Unprocessable):
     code, default_detail = "PIN_NOT_SET", "No transaction PIN is set."
 
 
+class AccountLimitReached(Unprocessable):
+    code = "ACCOUNT_LIMIT_REACHED"
+    default_detail = "You already hold the maximum number of open accounts."
+
+
+class PayloadTooLarge(BankError):
+    status, code, default_detail = 413, "PAYLOAD_TOO_LARGE", "The request body is too large."
+
+
 class MfaNotSetUp(Unprocessable):
     code, default_detail = "MFA_NOT_SET_UP", "Call /users/mfa/setup first."
 
@@ -389,7 +399,8 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 _HTTP_CLASSES: dict[int, type[BankError]] = {
     400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 405: MethodNotAllowed,
-    409: Conflict, 422: ValidationFailed, 423: Locked, 429: RateLimited, 503: ServiceUnavailable,
+    409: Conflict, 413: PayloadTooLarge, 422: ValidationFailed, 423: Locked, 429: RateLimited,
+    503: ServiceUnavailable,
 }
 
 
@@ -403,6 +414,11 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
         return body
     error = cls(headers=dict(exc.headers or {}))
     return problem_response(error)
+
+
+def internal_error_response() -> JSONResponse:
+    """The 500 for an exception nothing handled (a bug): no detail beyond the request id."""
+    return problem_response(BankError())
 
 
 async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:

@@ -229,8 +229,8 @@ class Ledger:
     async def get_account(self, account_id: int) -> Row:
         return await self.one("sp_get_account", account_id)
 
-    async def list_accounts(self, user_id: int) -> list[Row]:
-        return await self.rows("sp_list_accounts", user_id)
+    async def list_accounts(self, *, user_id: int, after_id: int | None, limit: int) -> list[Row]:
+        return await self.rows("sp_list_accounts", user_id, after_id, limit)
 
     async def balance(self, *, account_id: int, at: datetime | None) -> Row:
         return await self.one("sp_get_balance", account_id, at)

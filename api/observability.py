@@ -10,6 +10,7 @@ import queue
 import re
 import time
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -20,6 +21,7 @@ _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 access_log = logging.getLogger("api.access")
+error_log = logging.getLogger("api.errors")
 
 
 def current_request_id() -> str | None:
@@ -107,12 +109,19 @@ class Metrics:
 
 
 class RequestContextMiddleware:
-    """Assigns the request id, echoes it, times the request and writes the access log."""
+    """Assigns the request id, echoes it, times the request and writes the access log.
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, access_log_enabled: bool) -> None:
+    It also answers for an exception nothing else handled: with `internal_error()` (a
+    problem+json 500 carrying the request id) instead of letting it reach the server,
+    which would drop the client's keep-alive connection.
+    """
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, access_log_enabled: bool,
+                 internal_error: Callable[[], ASGIApp]) -> None:
         self.app = app
         self.metrics = metrics
         self.access_log_enabled = access_log_enabled
+        self.internal_error = internal_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -129,18 +138,25 @@ class RequestContextMiddleware:
         token = _request_id.set(request_id)
         raw_id = request_id.encode()
         status = 500
+        responded = False
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
                 status = message["status"]
+                responded = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", raw_id)]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            if responded:
+                raise  # too late for a problem response; the server closes the connection
+            error_log.exception("unhandled error")
+            await self.internal_error()(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

@@ -2,37 +2,210 @@
 
 from __future__ import annotations
 
+import re
+import sys
+import unicodedata
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 
 from api.ledger import Currency, Row
 from api.security.usernames import RULE as USERNAME_RULE
 from api.security.usernames import normalise_username
 
-# Amounts: positive, at most 16 integer digits (the ledger stores DECIMAL(20,4)) and
-# 12 decimals; the procedure then refuses more decimals than the currency has.
+# -- amounts ----------------------------------------------------------------------------
+# One grammar for every amount, in bodies and in queries: ASCII digits, at most 16 before
+# the point (the ledger stores DECIMAL(20,4)) and 4 after it; no sign, no spaces, no
+# underscores, no exponent, no other script's digits. The procedure then refuses more
+# decimals than the currency has (INVALID_AMOUNT).
+AMOUNT_PATTERN = r"^[0-9]{1,16}(\.[0-9]{1,4})?$"
+AMOUNT_MAX = Decimal("9999999999999999.9999")
+_AMOUNT = re.compile(AMOUNT_PATTERN, re.ASCII)
+# A JSON number arrives as a float; beyond 15 significant digits its shortest decimal form
+# may no longer be the digits the client wrote, so such amounts must be sent as strings.
+_EXACT_FLOAT_DIGITS = sys.float_info.dig
+
+
+def _parse_amount(value: Any) -> Decimal:
+    """The amount a client sent (a decimal string, a JSON integer or an exact JSON decimal)."""
+    if isinstance(value, bool):
+        raise ValueError("an amount is a decimal string such as \"100.50\"")
+    if isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, float):
+        text = repr(value)
+        if text.endswith(".0"):
+            text = text[:-2]
+        digits = len(text.replace(".", "").lstrip("0"))
+        if digits > _EXACT_FLOAT_DIGITS:
+            raise ValueError("send amounts with more than 15 significant digits as strings")
+    elif isinstance(value, Decimal):
+        text = format(value, "f")
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise ValueError("an amount is a decimal string such as \"100.50\"")
+    if not _AMOUNT.fullmatch(text):
+        raise ValueError("an amount is ASCII digits with an optional point and up to 4 decimals, "
+                         "at most 16 digits before the point, no sign, spaces or exponent")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:  # unreachable after the pattern; kept as a guard
+        raise ValueError("not a decimal amount") from exc
+    if amount <= 0:
+        raise ValueError("an amount must be greater than zero")
+    return amount
+
+
 Amount = Annotated[
     Decimal,
-    Field(gt=0, max_digits=28, decimal_places=12, allow_inf_nan=False,
-          json_schema_extra={"examples": ["100.000"]}),
+    BeforeValidator(_parse_amount),
+    WithJsonSchema({
+        "anyOf": [
+            {"type": "string", "pattern": AMOUNT_PATTERN, "maxLength": 21},
+            {"type": "number", "exclusiveMinimum": 0, "maximum": 9999999999999999},
+        ],
+        "description": "A positive decimal: up to 16 digits, a point and up to 4 decimals "
+                       "(no more than the currency has). Send it as a string; JSON numbers "
+                       "are accepted when they have at most 15 significant digits.",
+        "examples": ["100.000"],
+    }),
 ]
+
+# -- text -------------------------------------------------------------------------------
+# Free text is shown to other people (a transfer's description reaches the payee), so it
+# may not hold what changes how the text around it is displayed: control characters (Cc),
+# format characters (Cf: bidi overrides and isolates U+202A-202E/U+2066-2069, zero-width
+# spaces, BOM, ...), surrogates, and line/paragraph separators. Emoji keep working: ZWJ
+# (U+200D, a family, the rainbow flag) and the tag characters U+E0020-E007F (the flags
+# of England, Scotland and Wales) stay allowed.
+_ALLOWED_FORMAT = {"\u200d", *map(chr, range(0xE0020, 0xE0080))}
+_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+# Planes 0, 1 and 14 hold every such character; the rest are letters, private use or unassigned.
+_PLANES_WITH_FORMAT_CHARACTERS = (*range(0x0, 0x20000), *range(0xE0000, 0xE1000))
+
+
+def _forbidden_ranges() -> list[tuple[int, int]]:
+    ranges: list[tuple[int, int]] = []
+    for code in _PLANES_WITH_FORMAT_CHARACTERS:
+        char = chr(code)
+        if unicodedata.category(char) in _FORBIDDEN_CATEGORIES and char not in _ALLOWED_FORMAT:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return ranges
+
+
+def _escape(code: int) -> str:
+    # Characters beyond the BMP are written as themselves: JSON Schema tools disagree on
+    # how to escape them (ECMA-262 has no \U).
+    return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
+
+
+def _char_class(ranges: list[tuple[int, int]]) -> str:
+    return "".join(_escape(lo) if lo == hi else f"{_escape(lo)}-{_escape(hi)}"
+                   for lo, hi in ranges)
+
+
+_FORBIDDEN = _forbidden_ranges()
+_UNSAFE_CHAR = re.compile(f"[{_char_class(_FORBIDDEN)}]")
+# Surrogates cannot be written in a schema pattern (UTF-8 regex engines refuse them) and
+# cannot arrive as UTF-8 either; only a JSON `\ud800` escape makes one, and the
+# validator refuses it.
+SAFE_TEXT_PATTERN = "^[^" + _char_class(
+    [(lo, hi) for lo, hi in _FORBIDDEN if not 0xD800 <= lo <= 0xDFFF]) + "]*$"
+
+
+def _refuse_unsafe_characters(value: str) -> str:
+    found = _UNSAFE_CHAR.search(value)
+    if found is not None:
+        raise ValueError(f"contains U+{ord(found.group()):04X} "
+                         f"({unicodedata.name(found.group(), 'a control character')}), "
+                         "a control or text-direction character that is not allowed")
+    return value
+
+
+# Use SafeText for every free-text field a person types and another person may see.
+# The pattern is stated in the schema (for clients and fuzzers); the validator enforces it
+# and names the offending character.
+SafeText = Annotated[str, AfterValidator(_refuse_unsafe_characters),
+                     Field(json_schema_extra={"pattern": SAFE_TEXT_PATTERN})]
+
+# -- instants ---------------------------------------------------------------------------
+# Query instants are ISO 8601 with a zone (never a Unix number), between 1970 and 9999 UTC.
+# RFC 3339 date-time, the `format` the schema states.
+_ISO_INSTANT = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$",
+    re.ASCII | re.IGNORECASE)
+
+
+def _parse_instant(value: Any) -> datetime:
+    """A client's instant as the naive UTC datetime the database compares with."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and (match := _ISO_INSTANT.fullmatch(value)):
+        day, time_of_day, fraction, zone = match.groups()
+        fraction = (fraction or "")[:7]  # microseconds: the database keeps DATETIME(6)
+        zone = "+00:00" if zone.upper() == "Z" else zone
+        try:
+            parsed = datetime.fromisoformat(f"{day}T{time_of_day}{fraction}{zone}")
+        except ValueError as exc:
+            raise ValueError("not a valid date and time") from exc
+    else:
+        raise ValueError("an instant is ISO 8601 with a zone, e.g. 2026-01-31T23:59:59Z")
+    if parsed.tzinfo is None:
+        raise ValueError("an instant needs a zone (Z or +hh:mm)")
+    try:
+        as_utc = parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("the instant is out of range (1970..9999 UTC)") from exc
+    if as_utc.year < 1970:
+        raise ValueError("the instant is out of range (1970..9999 UTC)")
+    return as_utc.replace(tzinfo=None)
+
+
+Instant = Annotated[
+    datetime,
+    BeforeValidator(_parse_instant),
+    WithJsonSchema({"type": "string", "format": "date-time",
+                    "description": "RFC 3339 (ISO 8601 with a zone), 1970..9999 UTC",
+                    "examples": ["2026-01-31T23:59:59Z"]}),
+]
+
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 AccountNumber = Annotated[str, Field(min_length=1, max_length=34, pattern=r"^[A-Za-z0-9-]+$")]
-Description = Annotated[str, Field(max_length=255)]
+Description = Annotated[SafeText, Field(max_length=255)]
 Pin = Annotated[str, Field(pattern=r"^[0-9]{4,6}$")]
 # Checked and normalised by api.security.usernames (one rule); the pattern documents it.
 Username = Annotated[str, Field(
     min_length=3, max_length=64, description=USERNAME_RULE,
     json_schema_extra={"pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$"})]
 Password = Annotated[str, Field(min_length=1, max_length=128)]
+# A password being chosen: the schema states the policy's real bounds (10 characters, 72
+# bytes of UTF-8, bcrypt's limit); api/security/passwords.py enforces them with a clear
+# WEAK_PASSWORD reason, so they are only documented here.
+NewPassword = Annotated[str, Field(min_length=1, max_length=128, json_schema_extra={
+    "minLength": 10, "maxLength": 72,
+    "description": "At least 10 characters and at most 72 bytes in UTF-8; not a common password"})]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-FullName = Annotated[str, Field(min_length=1, max_length=200)]
+FullName = Annotated[SafeText, Field(min_length=1, max_length=200)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ()-]{5,19}$")]
 AccountType = Literal["savings", "checking", "wallet", "fixed_deposit"]
-CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["JOD"])]
+CurrencyCode = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$",
+                                    examples=["JOD"])]
 TransactionType = Literal["deposit", "withdrawal", "transfer", "batch", "reversal",
                           "bill_payment", "interest", "fee"]
 TransactionStatus = Literal["completed", "pending_otp", "pending_review", "rejected",
@@ -50,15 +223,6 @@ def utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def naive_utc(value: datetime | None) -> datetime | None:
-    """A client's instant as the naive UTC the database compares with."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def money(value: Decimal | None, currency: Currency | None) -> str | None:
@@ -79,7 +243,7 @@ class RegisterRequest(Body):
         "date_of_birth": "1990-04-01", "phone": "+962790000000"}]})
 
     username: Username
-    password: Password
+    password: NewPassword
     email: Email
     full_name: FullName
     date_of_birth: date
@@ -357,7 +521,7 @@ class ReverseRequest(Body):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"reason": "duplicate posting"}]})
 
-    reason: Annotated[str, Field(min_length=1, max_length=255)]
+    reason: Annotated[SafeText, Field(min_length=1, max_length=255)]
 
 
 class Risk(BaseModel):

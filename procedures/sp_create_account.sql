@@ -3,7 +3,10 @@
 -- (as in IBAN), so a mistyped number is caught: CAST(number AS UNSIGNED) MOD 97 = 1.
 -- Parameters: p_user_id (owner), p_account_type (savings, checking, wallet, fixed_deposit),
 --             p_currency (JOD, USD, EUR), p_actor_id (who opens it, for the audit log).
--- Errors: USER_NOT_FOUND, USER_INACTIVE, INVALID_ACCOUNT_TYPE, UNKNOWN_CURRENCY.
+-- A customer may hold at most account_policy.max_open_accounts open (not closed) accounts;
+-- the owner's row is locked before counting, so concurrent opens cannot both pass.
+-- Errors: USER_NOT_FOUND, USER_INACTIVE, INVALID_ACCOUNT_TYPE, UNKNOWN_CURRENCY,
+--         ACCOUNT_LIMIT_REACHED.
 -- Example: CALL sp_create_account(42, 'savings', 'JOD', 42);
 DROP PROCEDURE IF EXISTS sp_create_account;
 DELIMITER $$
@@ -21,6 +24,8 @@ BEGIN
     DECLARE v_id BIGINT UNSIGNED;
     DECLARE v_attempts INT DEFAULT 0;
     DECLARE v_taken INT DEFAULT 1;
+    DECLARE v_open INT DEFAULT 0;
+    DECLARE v_max_open INT UNSIGNED DEFAULT NULL;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
 
     SET @bank_actor_id = p_actor_id;
@@ -39,6 +44,13 @@ BEGIN
     END IF;
 
     START TRANSACTION;
+    SELECT id INTO v_id FROM users WHERE id = p_user_id FOR UPDATE;
+    SELECT max_open_accounts INTO v_max_open FROM account_policy WHERE id = 1;
+    SELECT COUNT(*) INTO v_open FROM accounts
+    WHERE user_id = p_user_id AND kind = 'customer' AND status <> 'closed';
+    IF v_open >= IFNULL(v_max_open, 10) THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_LIMIT_REACHED: the customer already holds the maximum number of open accounts';
+    END IF;
     WHILE v_taken > 0 DO
         SET v_attempts = v_attempts + 1;
         IF v_attempts > 20 THEN

@@ -56,7 +56,7 @@ class TestAccounts:
     def test_list_accounts_returns_only_the_users_own(self, admin_conn, app_conn, customer):
         other = new_user(admin_conn)
         open_account(app_conn, other, "USD")
-        ids = [row["id"] for row in call(app_conn, "sp_list_accounts", customer["user"])]
+        ids = [row["id"] for row in call(app_conn, "sp_list_accounts", customer["user"], None, 100)]
         assert ids == [customer["main"]["id"], customer["spare"]["id"]]
 
     def test_system_accounts_are_not_visible_as_customer_accounts(self, admin_conn, app_conn):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.deps import Currencies, CurrentUser, LedgerDep, OwnAccount, ReadLimit, require
 from api.errors import ValidationFailed
@@ -14,15 +13,20 @@ from api.schemas import (
     AccountCreateRequest,
     AccountResponse,
     BalanceResponse,
+    Instant,
     StatementResponse,
-    naive_utc,
 )
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
+Cursor = Annotated[str | None, Query(max_length=19, pattern=r"^[1-9][0-9]{0,18}$",
+                                     description="X-Next-Cursor of the previous page")]
 
 
+# Both /accounts/ and /accounts answer (the documented form has the slash).
 @router.post("/", status_code=status.HTTP_201_CREATED, response_model=AccountResponse)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=AccountResponse,
+             include_in_schema=False)
 async def create_account(
     body: AccountCreateRequest, user: CurrentUser, ledger: LedgerDep, currencies: Currencies
 ) -> AccountResponse:
@@ -34,11 +38,28 @@ async def create_account(
 
 
 @router.get("/", response_model=list[AccountResponse], dependencies=[ReadLimit])
+@router.get("", response_model=list[AccountResponse], dependencies=[ReadLimit],
+            include_in_schema=False)
 async def list_accounts(
-    user: CurrentUser, ledger: LedgerDep, currencies: Currencies
+    response: Response, user: CurrentUser, ledger: LedgerDep, currencies: Currencies,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AccountResponse]:
-    """The caller's accounts."""
-    return [AccountResponse.of(row, currencies) for row in await ledger.list_accounts(user.id)]
+    """The caller's accounts, oldest first: a JSON list, one page at a time.
+
+    When more remain, `X-Next-Cursor` holds the cursor for the next page and `Link`
+    its URL (rel="next").
+    """
+    after = int(cursor) if cursor else None
+    if after is not None and after > 2**63 - 1:
+        raise ValidationFailed("cursor: out of range")
+    rows = await ledger.list_accounts(user_id=user.id, after_id=after, limit=limit + 1)
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = str(rows[-1]["id"])
+        response.headers["X-Next-Cursor"] = next_cursor
+        response.headers["Link"] = f'</accounts/?cursor={next_cursor}&limit={limit}>; rel="next"'
+    return [AccountResponse.of(row, currencies) for row in rows]
 
 
 @router.get("/{account_id}", response_model=AccountResponse, dependencies=[ReadLimit])
@@ -52,10 +73,10 @@ async def get_account(
 @router.get("/{account_id}/balance", response_model=BalanceResponse, dependencies=[ReadLimit])
 async def get_balance(
     account: OwnAccount, ledger: LedgerDep, currencies: Currencies,
-    at: Annotated[datetime | None, Query(description="A past instant (ISO 8601)")] = None,
+    at: Annotated[Instant | None, Query(description="A past instant (RFC 3339)")] = None,
 ) -> BalanceResponse:
     """The balance now, or as it was at `at` (summed from the ledger entries)."""
-    row = await ledger.balance(account_id=account.account_id, at=naive_utc(at))
+    row = await ledger.balance(account_id=account.account_id, at=at)
     return BalanceResponse.of(row, currencies)
 
 
@@ -63,20 +84,20 @@ async def get_balance(
             dependencies=[ReadLimit])
 async def get_statement(
     account: OwnAccount, ledger: LedgerDep, currencies: Currencies,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    end: Annotated[datetime | None, Query(alias="to")] = None,
+    start: Annotated[Instant | None, Query(alias="from")] = None,
+    end: Annotated[Instant | None, Query(alias="to")] = None,
     cursor: Annotated[str | None, Query(max_length=20, pattern=r"^[0-9]+$",
                                         description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> StatementResponse:
     """Opening and closing balance for the period and its entries, oldest first, paged."""
-    if start is not None and end is not None and naive_utc(start) > naive_utc(end):  # type: ignore[operator]
+    if start is not None and end is not None and start > end:
         raise ValidationFailed("`from` must not be after `to`.")
     after = int(cursor) if cursor else None
     if after is not None and after > 2**63 - 1:
         raise ValidationFailed("cursor: out of range")
-    header, entries = await ledger.statement(account_id=account.account_id, start=naive_utc(start),
-                                             end=naive_utc(end), after_entry_id=after,
+    header, entries = await ledger.statement(account_id=account.account_id, start=start,
+                                             end=end, after_entry_id=after,
                                              limit=limit + 1)
     next_cursor = None
     if len(entries) > limit:

@@ -8,7 +8,6 @@ Idempotency-Key.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, TypeVar
 
@@ -35,6 +34,7 @@ from api.schemas import (
     BatchTransferRequest,
     BatchTransferResponse,
     DepositRequest,
+    Instant,
     ReverseRequest,
     TransactionDetailResponse,
     TransactionPage,
@@ -43,7 +43,6 @@ from api.schemas import (
     TransactionType,
     TransferRequest,
     WithdrawRequest,
-    naive_utc,
 )
 from api.security.tokens import AccessClaims
 
@@ -178,8 +177,8 @@ async def history(
     account_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     type: Annotated[TransactionType | None, Query()] = None,
     status: Annotated[TransactionStatus | None, Query()] = None,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    end: Annotated[datetime | None, Query(alias="to")] = None,
+    start: Annotated[Instant | None, Query(alias="from")] = None,
+    end: Annotated[Instant | None, Query(alias="to")] = None,
     min_amount: Annotated[Amount | None, Query()] = None,
     max_amount: Annotated[Amount | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=20, pattern=r"^[0-9]+$")] = None,
@@ -198,7 +197,7 @@ async def history(
         raise ValidationFailed("cursor: out of range")
     rows = await ledger.list_transactions(
         user_id=None if read_any else caller.user_id, account_id=account_id, type=type,
-        status=status, start=naive_utc(start), end=naive_utc(end), min_amount=min_amount,
+        status=status, start=start, end=end, min_amount=min_amount,
         max_amount=max_amount, before_id=before, limit=limit + 1)
     next_cursor = None
     if len(rows) > limit:
@@ -208,7 +207,7 @@ async def history(
                            next_cursor=next_cursor)
 
 
-@router.get("/{transaction_id}", response_model=TransactionDetailResponse,
+@router.get("/{transaction_id:int}", response_model=TransactionDetailResponse,
             dependencies=[ReadLimit])
 async def get_transaction(
     transaction_id: Annotated[int, Path(ge=1, le=2**63 - 1)], user: CurrentUser,
@@ -228,7 +227,7 @@ async def get_transaction(
     return TransactionDetailResponse.with_entries(row, entries, currencies)
 
 
-@router.post("/{transaction_id}/reverse", status_code=status.HTTP_201_CREATED,
+@router.post("/{transaction_id:int}/reverse", status_code=status.HTTP_201_CREATED,
              response_model=TransactionResponse)
 async def reverse(
     request: Request, response: Response,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import client_for
+
 from api.errors import known_codes
 from api.permissions import Permission, Role, role_can
 
@@ -18,10 +20,11 @@ class TestOperations:
         assert body["status"] == "ready" and body["migrations"]["pending"] == []
         assert body["migrations"]["applied"] == body["migrations"]["expected"] >= 5
 
-    async def test_metrics_expose_routes_transactions_and_pool(self, bank, client):
+    async def test_metrics_expose_routes_transactions_and_pool(self, app, bank):
         person = await bank.person()
         await bank.account(person, "JOD", deposit="1.000")
-        text = (await client.get("/metrics")).text
+        async with client_for(app, ip="127.0.0.1") as scraper:  # the default allow-list
+            text = (await scraper.get("/metrics")).text
         route = 'method="POST",route="/transactions/deposit",status="201"'
         assert f"http_requests_total{{{route}}}" in text
         assert "http_request_duration_seconds_bucket" in text

@@ -118,3 +118,33 @@ def test_no_server_errors_and_responses_match_the_schema(live_server, auth_heade
                 failures.append(f"{mode.value} {operation.method.upper()} {operation.path}: {exc}")
     assert tested >= 40
     assert not failures, "\n\n".join(failures)
+
+
+# `make fuzz`: the whole API through schemathesis' own runner (every phase, every check)
+# with many more examples than the capped property above; skipped unless asked for.
+FUZZ_EXAMPLES = int(os.environ.get("BANK_FUZZ_EXAMPLES", "0") or 0)
+FUZZ_CONFIG = """
+[checks.positive_data_acceptance]
+# Well-formed requests may still break a business rule (funds, limits, state, a lockout).
+expected-statuses = ["2xx", "401", "403", "404", "409", "422", "423"]
+"""
+
+
+@pytest.mark.skipif(FUZZ_EXAMPLES <= 0, reason="the long fuzz runs with `make fuzz`")
+def test_full_fuzz_finds_no_server_error_or_schema_violation(live_server, auth_headers,
+                                                             tmp_path):
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(FUZZ_CONFIG)
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(config),
+        "run", f"{live_server}/openapi.json", "--checks", "all",
+        "--max-examples", str(FUZZ_EXAMPLES), "--seed", os.environ.get("BANK_FUZZ_SEED", "1"),
+        "--header", f"Authorization:{auth_headers['Authorization']}",
+        "--suppress-health-check", "all", "--continue-on-failure",
+        "--report", "junit", "--report-dir", str(tmp_path),
+    ]
+    for path in SESSION_ENDING:
+        command += ["--exclude-path", path]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=3600)
+    print(result.stdout[-20000:])
+    assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]

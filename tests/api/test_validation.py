@@ -45,12 +45,19 @@ class TestMalformedRequests:
                                      json={"account_id": account["id"], "amount": amount})
         assert_problem(response, 422)
 
-    async def test_five_decimal_amount_is_refused_by_the_ledger(self, client, funded):
+    async def test_more_decimals_than_the_currency_is_refused_by_the_ledger(self, client, funded):
+        person, account = funded
+        response = await client.post("/transactions/deposit", headers=person.money_headers(),
+                                     json={"account_id": account["id"], "amount": "1.0001"})
+        assert_problem(response, 422)
+        assert response.json()["code"] == "INVALID_AMOUNT"
+
+    async def test_more_decimals_than_the_ledger_keeps_is_refused_at_the_edge(self, client, funded):
         person, account = funded
         response = await client.post("/transactions/deposit", headers=person.money_headers(),
                                      json={"account_id": account["id"], "amount": "1.00001"})
         assert_problem(response, 422)
-        assert response.json()["code"] == "INVALID_AMOUNT"
+        assert response.json()["code"] == "VALIDATION_ERROR"
 
     async def test_usd_with_three_decimals_is_refused(self, bank, client):
         person = await bank.person()
