@@ -58,11 +58,7 @@ db: venv ## Start the private database server (unless BANK_DATABASE_URL is set)
 	    $(DBSERVER) start
 	fi
 
-db-chaos: db ## Fault injection against a live instance: kills, flapping, a stall (bench/chaos.py)
-	@$(WITH_DB)
-	$(PY) -m bench.chaos $(CHAOS_ARGS)
-
-stop: ## Stop the private database server
+db-stop: ## Stop the private database server
 	@$(DBSERVER) stop
 
 db-status: ## Show the private database server's state
@@ -77,7 +73,7 @@ seed: db ## Migrate, then load the demo data (data/*.sql and the demo users' pro
 	$(PY) -m scripts.migrate --seed
 	$(PY) -m scripts.demo_profiles
 
-run: venv ## Migrate, seed once, serve the API and frontend on :8000 under a supervisor (Ctrl-C stops what it started)
+run: venv ## Migrate, seed once, serve API + frontend on :8000, supervised (Ctrl-C stops what it started)
 	@# Ctrl-C stops the API and, if this run started it, the private database server.
 	started_db=""
 	if [ -z "$${BANK_DATABASE_URL:-}" ] && ! $(DBSERVER) status | grep -q '^running'; then
@@ -142,7 +138,7 @@ chaos: db ## Fault injection against a live instance: kills, flapping, a stall (
 	@$(WITH_DB)
 	$(PY) -m bench.chaos $(CHAOS_ARGS)
 
-stop: ## Stop what `make run` left running (the private database server)
+stop: ## Stop the private database server (left running when `make run` did not start it)
 	@$(DBSERVER) stop
 
 clean: ## Stop the private server, then delete .run/ (its data included)

@@ -73,7 +73,10 @@ class Settings(BaseSettings):
     db_read_timeout_seconds: float = Field(default=5.0, gt=0)
     # Money calls: a client-side deadline only; past it the answer is 503 and the client
     # retries with the same Idempotency-Key (the ledger replays an acknowledged write).
-    db_write_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_write_timeout_seconds: float = Field(default=8.0, gt=0)
+    # A call still running after this long has the database probed: a stalled server is
+    # then known to be down within seconds, and new requests get 503 at once.
+    db_slow_call_seconds: float = Field(default=2.0, gt=0)
     # /ready and the recovery probe, on their own connection; reconnect backoff cap.
     db_probe_timeout_seconds: float = Field(default=0.8, gt=0)
     db_reconnect_max_seconds: float = Field(default=2.0, gt=0)

@@ -95,7 +95,8 @@ class Database:
             self.metrics.db_unavailable.labels("down").inc()
             raise self.unavailable()
         try:
-            conn = await asyncio.wait_for(pool.acquire(), self.settings.db_pool_wait_seconds)
+            async with asyncio.timeout(self.settings.db_pool_wait_seconds):
+                conn = await pool.acquire()
         except TimeoutError as exc:
             if pool.freesize == 0 and pool.size >= pool.maxsize:
                 # Every connection is in use (one hot row, a burst): busy, not broken.

@@ -27,8 +27,10 @@ from api.observability import Metrics
 
 log = logging.getLogger("api.integrity")
 
-# A full scan of a large ledger takes longer than a money call is allowed to.
+# A check may take longer than a money call is allowed to: a full scan of a large ledger,
+# or an incremental one after a long pause. Past these it is abandoned (and rolled back).
 FULL_CHECK_TIMEOUT_SECONDS = 600.0
+INCREMENTAL_CHECK_TIMEOUT_SECONDS = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,7 @@ class IntegrityMonitor:
     async def check(self, *, full: bool = False, since_txn_id: int | None = None
                     ) -> IntegrityCheck:
         """Run one check now (on demand, or from the schedule)."""
-        timeout = FULL_CHECK_TIMEOUT_SECONDS if full else None
+        timeout = FULL_CHECK_TIMEOUT_SECONDS if full else INCREMENTAL_CHECK_TIMEOUT_SECONDS
         summary, rows = await self.ledger.check_integrity(full=full, since_txn_id=since_txn_id,
                                                           timeout=timeout)
         result = IntegrityCheck(

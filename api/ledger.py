@@ -132,6 +132,9 @@ class Ledger:
         self, sql: str, args: tuple[Any, ...], result_sets: int, deadline: float
     ) -> list[list[Row]]:
         async with self.database.connection() as conn:
+            watchdog = asyncio.get_running_loop().call_later(
+                self.database.settings.db_slow_call_seconds, self.database.report_failure,
+                "a call is slow")
             try:
                 async with asyncio.timeout(deadline):
                     return await _run(conn, sql, args, result_sets)
@@ -145,9 +148,17 @@ class Ledger:
                 self.metrics.db_unavailable.labels("deadline").inc()
                 raise ServiceUnavailable("The database did not answer in time; retry shortly."
                                          ) from exc
+            except (OSError, asyncio.IncompleteReadError) as exc:
+                # The socket broke under the driver (a killed server): same as a lost connection.
+                conn.close()
+                self.database.report_failure("connection lost")
+                self.metrics.db_unavailable.labels("connection_lost").inc()
+                raise ServiceUnavailable("The database is unreachable; retry shortly.") from exc
             except BaseException:
                 conn.close()
                 raise
+            finally:
+                watchdog.cancel()
 
     async def rows(self, procedure: str, *args: Any) -> list[Row]:
         return (await self.call(procedure, *args))[0]

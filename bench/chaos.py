@@ -12,8 +12,9 @@ same Idempotency-Key until it is definite. Meanwhile it injects, one after anoth
 
 and prints, per scenario: operations started, acknowledged, ambiguous answers retried,
 lost (acknowledged but not in the ledger), duplicated (one key posted twice, or money
-moved that no client asked for), and seconds from the fault's end to the next
-acknowledged transfer. At the end: rows in vw_ledger_integrity_check.
+moved that no client asked for), the longest time in the scenario with no transfer
+acknowledged (no_ack_s), and seconds from the fault's end to the first acknowledged
+transfer begun after it (recovery_s). At the end: rows in vw_ledger_integrity_check.
 
     python -m bench.chaos [--clients 16] [--stall 15]        (or: make chaos)
 """
@@ -66,6 +67,7 @@ class Operation:
     txn_id: int | None = None
     rejected: str | None = None
     ambiguous: int = 0
+    causes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -211,8 +213,9 @@ async def client_loop(run: Run, http: httpx.AsyncClient, me: Client, payees: lis
                 response = await http.post("/transactions/transfer", json=body,
                                            headers={**auth, "Idempotency-Key": op.key},
                                            timeout=CLIENT_TIMEOUT)
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 response = None
+                op.causes.append(type(exc).__name__)
             if response is not None and response.status_code in (200, 201):
                 op.acknowledged_at = time.monotonic()
                 op.txn_id = int(response.json()["id"])
@@ -221,6 +224,9 @@ async def client_loop(run: Run, http: httpx.AsyncClient, me: Client, payees: lis
                 op.rejected = f"{response.status_code} {response.json().get('code')}"
                 break
             op.ambiguous += 1  # no answer, or a 5xx: it may or may not have happened
+            if response is not None:
+                op.causes.append(f"{response.status_code} "
+                                 f"{response.json().get('code', '') if response.content else ''}")
             if run.stop.is_set():
                 settle_by = settle_by or time.monotonic() + SETTLE_TIMEOUT
                 if time.monotonic() > settle_by:
@@ -257,8 +263,9 @@ async def main_async(args: argparse.Namespace) -> int:
                                           headers={"Authorization": f"Bearer {c.token}"})).json()
                 numbers.append(account["account_number"])
             run = Run()
-            tasks = [asyncio.create_task(client_loop(run, http, c, numbers, rng))
-                     for c in clients]
+            tasks = [asyncio.create_task(client_loop(
+                         run, http, c, [n for n in numbers if n != own], rng))
+                     for c, own in zip(clients, numbers, strict=True)]
             await asyncio.sleep(3)
 
             async def db_kill() -> None:
@@ -323,10 +330,11 @@ def report(run: Run, instance: Instance, clients: list[Client]) -> None:
     api_restarts = log.count("supervise[api]: exited with")
     db_down_lines = log.count('"msg": "database is down"')
     header = (f"{'scenario':<10} {'ops':>6} {'acked':>6} {'ambiguous':>9} {'lost':>5} "
-              f"{'duplicated':>10} {'recovery_s':>10}")
+              f"{'duplicated':>10} {'no_ack_s':>8} {'recovery_s':>10}")
     print(header)
     print("-" * len(header))
     fault_ends = {name: end for name, _, end in run.phases}
+    starts = {name: start for name, start, _ in run.phases}
     names = ["warm-up", *fault_ends, "cool-down"]
     totals = [0, 0, 0, 0, 0]
     for name in names:
@@ -335,23 +343,36 @@ def report(run: Run, instance: Instance, clients: list[Client]) -> None:
         lost = sum(1 for op in acked if op.key not in posted or posted[op.key][1] != op.txn_id)
         duplicated = sum(1 for op in ops if posted.get(op.key, (0, 0))[0] > 1)
         ambiguous = sum(1 for op in ops if op.ambiguous)
-        recovery = "-"
+        recovery = gap = "-"
         end = fault_ends.get(name)
         if end is not None:
+            # from the fault's end to the first acknowledgement of a transfer begun after it
             after = [op.acknowledged_at for op in run.ops
-                     if op.acknowledged_at is not None and op.acknowledged_at >= end]
+                     if op.acknowledged_at is not None and op.started >= end]
             recovery = f"{min(after) - end:.1f}" if after else "never"
+            start = starts[name]
+            times = sorted(op.acknowledged_at for op in run.ops if op.acknowledged_at
+                           is not None and start <= op.acknowledged_at <= end + 5)
+            edges = [start, *times]
+            # the longest time in the scenario with no transfer acknowledged at all
+            gap = f"{max(b - a for a, b in zip(edges, edges[1:], strict=False)):.1f}" \
+                if times else "all"
         print(f"{name:<10} {len(ops):>6} {len(acked):>6} {ambiguous:>9} {lost:>5} "
-              f"{duplicated:>10} {recovery:>10}")
+              f"{duplicated:>10} {gap:>8} {recovery:>10}")
         for i, value in enumerate((len(ops), len(acked), ambiguous, lost, duplicated)):
             totals[i] += value
     print("-" * len(header))
     print(f"{'total':<10} {totals[0]:>6} {totals[1]:>6} {totals[2]:>9} {totals[3]:>5} "
-          f"{totals[4] + strangers:>10} {'':>10}")
+          f"{totals[4] + strangers:>10}")
     unsettled = sum(1 for op in run.ops if op.acknowledged_at is None and op.rejected is None)
     rejected = sum(1 for op in run.ops if op.rejected is not None)
     print(f"integrity rows: {integrity}   rejected (4xx): {rejected}   "
           f"unsettled when the run ended: {unsettled}")
+    causes: dict[str, int] = {}
+    for op in run.ops:
+        for cause in op.causes:
+            causes[cause] = causes.get(cause, 0) + 1
+    print("ambiguous answers: " + ", ".join(f"{k} x{v}" for k, v in sorted(causes.items())))
     print(f"API restarts by the supervisor: {api_restarts}   "
           f"'database is down' log lines: {db_down_lines}")
 

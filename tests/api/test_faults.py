@@ -39,6 +39,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 FAST = {"db_lock_wait_seconds": 2, "db_pool_wait_seconds": 1.0, "db_read_timeout_seconds": 1.5,
         "db_write_timeout_seconds": 2.5, "db_probe_timeout_seconds": 0.8,
         "db_reconnect_max_seconds": 0.5, "db_connect_timeout_seconds": 1.0,
+        "db_slow_call_seconds": 1.0,
         "integrity_check_seconds": 0}
 
 
@@ -168,17 +169,27 @@ class TestStalledDatabase:
             assert (await client.get(f"/accounts/{src['id']}", headers=payer.auth)).is_success
             os.kill(pid, signal.SIGSTOP)
             try:
-                money, money_s = await timed(transfer(client, payer, src, dst, key="stall-1"))
+                in_flight = asyncio.create_task(
+                    timed(transfer(client, payer, src, dst, key="stall-1")))
+
+                async def down() -> bool:
+                    return metric(app, "bank_db_state_changes_total", state="down") == 1
+
+                # The slow call has the database probed: known down before its own deadline.
+                await eventually(down, 2.3, "the stall detected")
+                assert not in_flight.done()
+                more, more_s = await timed(asyncio.gather(*(
+                    client.get(f"/accounts/{src['id']}", headers=payer.auth)
+                    for _ in range(10))))
                 read, read_s = await timed(
                     client.get(f"/accounts/{src['id']}/balance", headers=payer.auth))
                 ready, ready_s = await timed(client.get("/ready"))
-                more = await asyncio.gather(*(client.get(f"/accounts/{src['id']}",
-                                                         headers=payer.auth)
-                                              for _ in range(10)))
+                money, money_s = await in_flight
             finally:
                 os.kill(pid, signal.SIGCONT)
             assert money.status_code == 503 and money_s < 4.0, (money.text, money_s)
-            assert read.status_code == 503 and read_s < 3.0, (read.text, read_s)
+            assert more_s < 1.0, more_s  # while down, 503 at once: no request waits
+            assert read.status_code == 503 and read_s < 1.0, (read.text, read_s)
             assert ready.status_code == 503 and ready_s < 1.2, (ready.text, ready_s)
             assert {r.status_code for r in more} == {503}
             assert all("Retry-After" in r.headers for r in [money, read, ready, *more])
