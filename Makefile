@@ -15,13 +15,14 @@ HOST  ?= 127.0.0.1
 PORT  ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
+CHAOS_ARGS  ?=
 
 # Stopping must work before the venv exists: scripts.dbserver needs only the standard library.
 DBSERVER = $(if $(wildcard $(PY)),$(PY),python3) -m scripts.dbserver
 # Exports BANK_DATABASE_URL for the rest of a recipe: the configured server or the private one.
 WITH_DB = url="$$($(PY) -m scripts.dbserver url)"; export BANK_DATABASE_URL="$$url"
 
-.PHONY: help venv db db-stop db-status migrate seed run test lint bench bench-http stop clean fuzz
+.PHONY: help venv db db-stop db-status migrate seed run test lint bench bench-http chaos stop clean fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -72,19 +73,28 @@ seed: db ## Migrate, then load the demo data (data/*.sql and the demo users' pro
 	$(PY) -m scripts.migrate --seed
 	$(PY) -m scripts.demo_profiles
 
-run: db ## Migrate, seed, and serve the API and frontend on :8000 (Ctrl-C stops all)
-	@$(WITH_DB)
+run: venv ## Migrate, seed once, serve API + frontend on :8000, supervised (Ctrl-C stops what it started)
+	@# Ctrl-C stops the API and, if this run started it, the private database server.
+	started_db=""
+	if [ -z "$${BANK_DATABASE_URL:-}" ] && ! $(DBSERVER) status | grep -q '^running'; then
+	    started_db=1
+	fi
+	$(WITH_DB)
+	children=()
+	trap 'kill "$${children[@]}" 2>/dev/null || true; wait; if [ -n "$$started_db" ]; then $(DBSERVER) stop; fi' EXIT
+	trap 'exit 130' INT TERM
 	$(PY) -m scripts.migrate --seed
 	$(PY) -m scripts.demo_profiles
-	children=()
-	trap 'kill "$${children[@]}" 2>/dev/null || true; wait' EXIT
-	trap 'exit 130' INT TERM
 	# >>> Background services: start the risk worker and the dashboard here, one line each,
 	# >>> recording the pid so Ctrl-C stops them too, e.g.
-	# >>>   $(PY) -m ai_worker & children+=($$!)
+	# >>>   $(PY) -m scripts.supervise --name worker -- $(PY) -m ai_worker & children+=($$!)
 	# >>>   $(BIN)/streamlit run dashboard/app.py --server.port 8501 --server.headless true & children+=($$!)
-	echo "bank: API and frontend on http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
-	$(BIN)/uvicorn --factory api.main:app_factory --host $(HOST) --port $(PORT)
+	echo "bank: API and frontend on http://$(HOST):$(PORT)/  (Ctrl-C stops them$${started_db:+ and the database server})"
+	# The supervisor restarts a crashed API with backoff. Forwarding headers are handled by
+	# the app itself, only from the proxies BANK_TRUSTED_PROXIES names (none by default).
+	export BANK_TRUSTED_PROXIES="$${BANK_TRUSTED_PROXIES:-}"
+	$(PY) -m scripts.supervise --name api -- \
+	    $(BIN)/uvicorn --factory api.main:app_factory --host $(HOST) --port $(PORT) --no-proxy-headers
 
 test: db ## Lint, type-check and run the whole suite against a throwaway database
 	@$(WITH_DB)
@@ -125,7 +135,11 @@ bench-http: db ## HTTP benchmark with wrk (installs Debian's wrk when root and m
 	$(WITH_DB)
 	$(PY) -m bench.http_bench $(BENCH_ARGS)
 
-stop: ## Stop what `make run` left running (the private database server)
+chaos: db ## Fault injection against a live instance: kills, flapping, a stall (bench/chaos.py)
+	@$(WITH_DB)
+	$(PY) -m bench.chaos $(CHAOS_ARGS)
+
+stop: ## Stop the private database server (left running when `make run` did not start it)
 	@$(DBSERVER) stop
 
 clean: ## Stop the private server, then delete .run/ (its data included)

@@ -73,8 +73,28 @@ class Settings(BaseSettings):
     db_user_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1"])
     db_pool_min: int = 2
     db_pool_max: int = 20
-    # Deadlock (1213) and lock-wait timeout (1205) are retried this many times in total.
+    # Deadlock (1213) is retried this many times in total; a lock-wait timeout (1205) once.
     db_retry_attempts: int = 4
+    # Deadlines (seconds). A row lock is waited for this long per attempt (InnoDB's 50 s
+    # default would hold a request for minutes); a pooled connection this long, then 503.
+    db_lock_wait_seconds: int = Field(default=3, ge=1)
+    db_pool_wait_seconds: float = Field(default=2.0, gt=0)
+    db_connect_timeout_seconds: float = Field(default=3.0, gt=0)
+    # Read-only procedures: max_statement_time on MariaDB, and the client-side deadline.
+    db_read_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Money calls: a client-side deadline only; past it the answer is 503 and the client
+    # retries with the same Idempotency-Key (the ledger replays an acknowledged write).
+    db_write_timeout_seconds: float = Field(default=8.0, gt=0)
+    # A call still running after this long has the database probed: a stalled server is
+    # then known to be down within seconds, and new requests get 503 at once.
+    db_slow_call_seconds: float = Field(default=2.0, gt=0)
+    # /ready and the recovery probe, on their own connection; reconnect backoff cap.
+    db_probe_timeout_seconds: float = Field(default=0.8, gt=0)
+    db_reconnect_max_seconds: float = Field(default=2.0, gt=0)
+    # The integrity check in the background (0 disables): incremental every N seconds,
+    # the whole vw_ledger_integrity_check every M hours.
+    integrity_check_seconds: float = Field(default=60.0, ge=0)
+    integrity_full_check_hours: float = Field(default=168.0, gt=0)
 
     jwt_secret: str = DEFAULT_JWT_SECRET
     jwt_algorithm: str = "HS256"

@@ -337,11 +337,20 @@ class LoginThrottled(RateLimited):
 
 
 class ServiceUnavailable(BankError):
+    """Every 503 tells the client when to retry (Retry-After), unless a caller says otherwise."""
+
     status, code, default_detail = 503, "SERVICE_UNAVAILABLE", "The service is unavailable."
+    retry_after_seconds: ClassVar[int] = 2
+
+    def __init__(self, detail: str | None = None, *, details: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
+        headers = {"Retry-After": str(self.retry_after_seconds), **(headers or {})}
+        super().__init__(detail, details=details, headers=headers)
 
 
 class DatabaseBusy(ServiceUnavailable):
     code, default_detail = "DATABASE_BUSY", "The ledger is busy; retry shortly."
+    retry_after_seconds = 1
 
 
 def error_for_code(code: str, text: str) -> BankError:
@@ -375,7 +384,8 @@ def problem_response(error: BankError) -> JSONResponse:
 
 async def _bank_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, BankError)
-    if exc.status >= 500:
+    # A 503 is logged where its cause is seen, once per state change (api.database).
+    if exc.status >= 500 and not isinstance(exc, ServiceUnavailable):
         log.error("request failed: %s %s", exc.code, exc.detail)
     return problem_response(exc)
 

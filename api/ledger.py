@@ -2,9 +2,14 @@
 
 Every procedure owns its transaction (START TRANSACTION ... COMMIT inside), so calls run
 on autocommit connections. Business errors arrive as MySQL error 1644 with the message
-`CODE: text` and become the matching `BankError`; deadlocks (1213) and lock-wait
-timeouts (1205) roll the whole procedure back, so the call is retried a bounded number
-of times with jitter.
+`CODE: text` and become the matching `BankError`. A deadlock (1213) rolls the whole
+procedure back and is retried a few times with jitter; a lock-wait timeout (1205, after
+`db_lock_wait_seconds`) is retried once, since a row held that long is likely held longer.
+
+Every call has a deadline. Read-only procedures also carry MariaDB's max_statement_time,
+so the server stops them itself. A money call that passes its client-side deadline is
+answered 503 and its connection closed (its state is unknown): whether it committed is
+then unknown too, and the client's retry with the same Idempotency-Key settles it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 import aiomysql
 import pymysql  # type: ignore[import-untyped]
 
+from api.database import Database
 from api.errors import (
     BankError,
     DatabaseBusy,
@@ -38,8 +44,11 @@ Row = dict[str, Any]
 
 _PROCEDURE_NAME = re.compile(r"^sp_[a-z0-9_]+$")
 _SIGNAL = 1644
-_RETRYABLE = {1213, 1205}  # deadlock, lock wait timeout
+_DEADLOCK, _LOCK_WAIT = 1213, 1205
+_RETRYABLE = {_DEADLOCK, _LOCK_WAIT}
 _CONNECTION_LOST = {2003, 2006, 2013, 2014, 2055}
+# max_statement_time (MariaDB) / max_execution_time (MySQL) stopped a read.
+_STATEMENT_TIMEOUT = {1969, 3024}
 # Values the procedure's parameter types cannot hold: the request was out of range.
 _BAD_VALUE = {1264, 1265, 1292, 1366, 1406, 1690, 3140}
 
@@ -59,63 +68,97 @@ class Currency:
 
 
 class Ledger:
-    """Typed access to the stored procedures over an aiomysql pool."""
+    """Typed access to the stored procedures through the process's Database."""
 
-    def __init__(self, pool: aiomysql.Pool, *, metrics: Metrics, retry_attempts: int = 4) -> None:
-        self.pool = pool
+    def __init__(self, database: Database, *, metrics: Metrics, retry_attempts: int = 4) -> None:
+        self.database = database
         self.metrics = metrics
         self.retry_attempts = max(1, retry_attempts)
         self._currencies: dict[str, Currency] | None = None
 
+    @property
+    def pool(self) -> aiomysql.Pool | None:
+        return self.database.pool
+
     # -- the one helper -------------------------------------------------------------
 
-    async def call(self, procedure: str, *args: Any, result_sets: int = 1) -> list[list[Row]]:
-        """Run `CALL procedure(args)`, return the first `result_sets` sets, drain the rest."""
+    async def call(
+        self, procedure: str, *args: Any, result_sets: int = 1, timeout: float | None = None
+    ) -> list[list[Row]]:
+        """Run `CALL procedure(args)`, return the first `result_sets` sets, drain the rest.
+
+        `timeout` overrides the deadline for the rare call known to run long.
+        """
         if not _PROCEDURE_NAME.match(procedure):
             raise ValueError(f"not a procedure name: {procedure!r}")
         sql, args = _statement(procedure, args)
-        attempt = 0
+        settings = self.database.settings
+        if procedure in self.database.read_only:
+            deadline = settings.db_read_timeout_seconds
+            if self.database.is_mariadb:
+                # The server stops the read itself; the client deadline is the backstop.
+                sql = f"SET STATEMENT max_statement_time={deadline:g} FOR {sql}"
+                deadline += 1
+        else:
+            deadline = settings.db_write_timeout_seconds
+        if timeout is not None:
+            deadline = timeout
+        attempt = lock_waits = 0
         while True:
             attempt += 1
             try:
-                return await self._execute(sql, args, result_sets)
+                return await self._execute(sql, args, result_sets, deadline)
             except pymysql.err.MySQLError as exc:
                 number = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
-                if number in _RETRYABLE and attempt < self.retry_attempts:
+                lock_waits += number == _LOCK_WAIT
+                if number in _RETRYABLE and attempt < self.retry_attempts and lock_waits < 2:
                     self.metrics.db_retries.labels(procedure).inc()
                     await asyncio.sleep(random.uniform(0.002, 0.010) * 2 ** (attempt - 1))
                     continue
-                raise _map_error(procedure, number, exc) from exc
+                raise self._failure(procedure, number, exc) from exc
 
-    async def _execute(self, sql: str, args: tuple[Any, ...], result_sets: int) -> list[list[Row]]:
-        try:
-            conn = await self.pool.acquire()
-        except (TimeoutError, OSError, pymysql.err.OperationalError) as exc:
-            log.error("database unreachable: %s", type(exc).__name__)
-            raise ServiceUnavailable("The database is unreachable.") from exc
-        try:
-            sets: list[list[Row]] = []
-            async with conn.cursor() as cur:
-                await cur.execute(sql, args)
-                while True:
-                    if cur.description is not None:
-                        names = [column[0] for column in cur.description]
-                        rows = await cur.fetchall()
-                        if len(sets) < result_sets:
-                            sets.append([dict(zip(names, row, strict=True)) for row in rows])
-                    if not await cur.nextset():
-                        break
-            while len(sets) < result_sets:
-                sets.append([])
-            return sets
-        except pymysql.err.MySQLError:
-            raise
-        except BaseException:
-            # Cancelled or broken mid-protocol: the connection's state is unknown.
-            conn.close()
-            raise
-        finally:
-            self.pool.release(conn)
+    def _failure(self, procedure: str, number: int, exc: pymysql.err.MySQLError) -> BankError:
+        if number in _RETRYABLE:
+            self.metrics.db_unavailable.labels("lock_wait" if number == _LOCK_WAIT
+                                               else "deadlock").inc()
+        elif number in _STATEMENT_TIMEOUT:
+            self.metrics.db_unavailable.labels("statement_time").inc()
+        elif number in _CONNECTION_LOST:
+            self.database.report_failure(f"connection lost ({number})")
+            self.metrics.db_unavailable.labels("connection_lost").inc()
+        return _map_error(procedure, number, exc)
+
+    async def _execute(
+        self, sql: str, args: tuple[Any, ...], result_sets: int, deadline: float
+    ) -> list[list[Row]]:
+        async with self.database.connection() as conn:
+            watchdog = asyncio.get_running_loop().call_later(
+                self.database.settings.db_slow_call_seconds, self.database.report_failure,
+                "a call is slow")
+            try:
+                async with asyncio.timeout(deadline):
+                    return await _run(conn, sql, args, result_sets)
+            except pymysql.err.MySQLError as exc:
+                if _error_number(exc) in _CONNECTION_LOST:
+                    conn.close()
+                raise
+            except TimeoutError as exc:
+                conn.close()  # cancelled mid-protocol: the connection's state is unknown
+                self.database.report_failure("a call passed its deadline")
+                self.metrics.db_unavailable.labels("deadline").inc()
+                raise ServiceUnavailable("The database did not answer in time; retry shortly."
+                                         ) from exc
+            except (OSError, asyncio.IncompleteReadError) as exc:
+                # The socket broke under the driver (a killed server): same as a lost connection.
+                conn.close()
+                self.database.report_failure("connection lost")
+                self.metrics.db_unavailable.labels("connection_lost").inc()
+                raise ServiceUnavailable("The database is unreachable; retry shortly.") from exc
+            except BaseException:
+                conn.close()
+                raise
+            finally:
+                watchdog.cancel()
 
     async def rows(self, procedure: str, *args: Any) -> list[Row]:
         return (await self.call(procedure, *args))[0]
@@ -151,6 +194,15 @@ class Ledger:
 
     async def schema_status(self) -> list[Row]:
         return await self.rows("sp_schema_status")
+
+    async def check_integrity(
+        self, *, full: bool, since_txn_id: int | None, timeout: float | None = None
+    ) -> tuple[Row, list[Row]]:
+        summary, found = await self.call("sp_check_integrity", full, since_txn_id,
+                                         result_sets=2, timeout=timeout)
+        if not summary:
+            raise BankError()
+        return summary[0], found
 
     # -- users and sessions -------------------------------------------------------------
 
@@ -314,6 +366,29 @@ def _statement(procedure: str, args: tuple[Any, ...]) -> tuple[str, tuple[Any, .
     return f"CALL {procedure}({', '.join(placeholders)})", tuple(values)
 
 
+def _error_number(exc: pymysql.err.MySQLError) -> int:
+    return exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+
+
+async def _run(
+    conn: aiomysql.Connection, sql: str, args: tuple[Any, ...], result_sets: int
+) -> list[list[Row]]:
+    sets: list[list[Row]] = []
+    async with conn.cursor() as cur:
+        await cur.execute(sql, args)
+        while True:
+            if cur.description is not None:
+                names = [column[0] for column in cur.description]
+                rows = await cur.fetchall()
+                if len(sets) < result_sets:
+                    sets.append([dict(zip(names, row, strict=True)) for row in rows])
+            if not await cur.nextset():
+                break
+    while len(sets) < result_sets:
+        sets.append([])
+    return sets
+
+
 def _map_error(procedure: str, number: int, exc: pymysql.err.MySQLError) -> BankError:
     """Turn a driver error into the client-safe BankError (the raw message is only logged)."""
     message = str(exc.args[1]) if len(exc.args) > 1 else ""
@@ -321,11 +396,12 @@ def _map_error(procedure: str, number: int, exc: pymysql.err.MySQLError) -> Bank
         code, _, text = message.partition(":")
         return error_for_code(code.strip(), text)
     if number in _RETRYABLE:
-        log.warning("%s still contended after retries (%s)", procedure, number)
-        return DatabaseBusy(headers={"Retry-After": "1"})
+        # Counted (bank_db_unavailable_total), not logged: a hot row would flood the log.
+        return DatabaseBusy("The ledger is busy; retry shortly.")
+    if number in _STATEMENT_TIMEOUT:
+        return DatabaseBusy("The database did not answer in time; retry shortly.")
     if number in _CONNECTION_LOST:
-        log.error("%s: database connection lost (%s)", procedure, number)
-        return ServiceUnavailable("The database is unreachable.")
+        return ServiceUnavailable("The database is unreachable; retry shortly.")
     if number in _BAD_VALUE:
         log.info("%s rejected a value (%s): %s", procedure, number, message)
         return InvalidArgument("A value is out of range.")

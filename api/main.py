@@ -23,16 +23,16 @@ from starlette.types import Scope
 from api import deps
 from api.body_limit import BodyLimitMiddleware
 from api.config import Settings, get_settings
-from api.db import close_pool, open_pool
+from api.database import Database
 from api.docs import add_docs
 from api.errors import (
-    BankError,
     MethodNotAllowed,
     ServiceUnavailable,
     install_error_handlers,
     internal_error_response,
     problem_response,
 )
+from api.integrity import IntegrityMonitor
 from api.ledger import Ledger
 from api.metrics_access import require_scraper
 from api.observability import Metrics, RequestContextMiddleware, configure_logging
@@ -65,14 +65,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await open_pool(settings)
-        app.state.ledger = Ledger(pool, metrics=metrics, retry_attempts=settings.db_retry_attempts)
-        log.info("database pool open", extra={"fields": {"max": settings.db_pool_max}})
+        # Starts even when the database is down: it connects in the background.
+        database = Database(settings, metrics)
+        await database.start()
+        app.state.ledger = Ledger(database, metrics=metrics,
+                                  retry_attempts=settings.db_retry_attempts)
+        app.state.integrity = IntegrityMonitor(app.state.ledger, settings, metrics)
+        app.state.integrity.start()
         try:
             yield
         finally:
-            await close_pool(pool)
-            log.info("database pool closed")
+            await app.state.integrity.stop()
+            await database.close()
 
     app = FastAPI(
         title="Bank API",
@@ -170,10 +174,9 @@ def _add_operations(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     async def ready(request: Request) -> ReadyResponse:
         """Readiness: the database answers and every schema/NN_*.sql file is applied."""
         ledger: Ledger = request.app.state.ledger
-        try:
-            rows = await ledger.schema_status()
-        except BankError as exc:
-            raise ServiceUnavailable("The database is not reachable.") from exc
+        rows = await ledger.database.probe()  # its own connection and deadline: never the pool
+        if not ledger.database.is_up:
+            raise ledger.database.unavailable()
         expected = sorted(p.name for p in settings.schema_dir.glob("*.sql")
                           if _SCHEMA_FILE.match(p.name))
         applied = _applied_files(rows)
@@ -183,7 +186,8 @@ def _add_operations(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
         if pending:
             raise ServiceUnavailable(f"{len(pending)} migration(s) pending: {', '.join(pending)}",
                                      details=migrations)
-        return ReadyResponse(status="ready", database="ok", migrations=migrations)
+        return ReadyResponse(status="ready", database="ok", migrations=migrations,
+                             integrity=request.app.state.integrity.summary())
 
     @app.get("/metrics", tags=["operations"], response_class=Response,
              dependencies=[Depends(require_scraper)],
@@ -191,7 +195,7 @@ def _add_operations(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     async def prometheus_metrics(request: Request) -> Response:
         """Prometheus text format: requests and latency per route, transfers, pool usage."""
         ledger: Ledger | None = getattr(request.app.state, "ledger", None)
-        if ledger is not None:
+        if ledger is not None and ledger.pool is not None:
             metrics.pool_size.set(ledger.pool.size)
             metrics.pool_free.set(ledger.pool.freesize)
             metrics.pool_max.set(ledger.pool.maxsize)

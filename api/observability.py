@@ -106,6 +106,24 @@ class Metrics:
                                registry=self.registry)
         self.pool_max = Gauge("bank_db_pool_max_connections", "Pool capacity",
                               registry=self.registry)
+        self.db_up = Gauge("bank_db_up", "1 while the database answers, else 0",
+                           registry=self.registry)
+        self.db_state_changes = Counter(
+            "bank_db_state_changes_total", "Database state changes (up, down)", ["state"],
+            registry=self.registry)
+        self.db_unavailable = Counter(
+            "bank_db_unavailable_total",
+            "Calls answered 503 by the database layer, by reason", ["reason"],
+            registry=self.registry)
+        self.integrity_violations = Gauge(
+            "bank_integrity_violations", "Rows found by the last integrity check",
+            registry=self.registry)
+        self.integrity_violations_found = Counter(
+            "bank_integrity_violations_found_total", "Integrity rows found by all checks",
+            registry=self.registry)
+        self.integrity_last_check = Gauge(
+            "bank_integrity_last_check_timestamp_seconds",
+            "Unix time the last integrity check finished", ["kind"], registry=self.registry)
 
 
 class RequestContextMiddleware:

@@ -624,3 +624,5 @@ class ReadyResponse(BaseModel):
     status: str
     database: str
     migrations: dict[str, Any]
+    # The last background integrity check (vw_ledger_integrity_check), if one has run.
+    integrity: dict[str, Any] | None = None

@@ -35,7 +35,10 @@ DEFAULT_BASE_DIR = REPO_ROOT / ".run" / "db"
 HOST = "127.0.0.1"
 ADMIN_USER = "bank_admin"
 ADMIN_HOSTS = ("127.0.0.1", "localhost")
-SERVER_PACKAGE = "mariadb-server"
+# The binaries only: `mariadb-server` would also enable Debian's own service on port 3306
+# at every boot, which the project never uses. mariadb-install-db is in server-core and
+# my_print_defaults (which it calls) in client-core.
+SERVER_PACKAGES = ("mariadb-server-core", "mariadb-client-core")
 SERVER_BINARIES = ("mariadbd", "mysqld")
 INSTALL_DB_BINARIES = ("mariadb-install-db", "mysql_install_db")
 SEARCH_DIRS = ("/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/usr/local/mysql/bin")
@@ -392,7 +395,7 @@ class PrivateServer:
 
 
 def find_server_binary(*, install: bool = False) -> Path:
-    """The mariadbd/mysqld binary; installs mariadb-server when allowed and running as root."""
+    """The mariadbd/mysqld binary; installs SERVER_PACKAGES when allowed and running as root."""
     found = _which(SERVER_BINARIES)
     if found is not None:
         return found
@@ -403,7 +406,8 @@ def find_server_binary(*, install: bool = False) -> Path:
     _install_server_package()
     found = _which(SERVER_BINARIES)
     if found is None:
-        raise ServerError(f"installed {SERVER_PACKAGE} but found no mariadbd/mysqld binary")
+        raise ServerError(
+            f"installed {' '.join(SERVER_PACKAGES)} but found no mariadbd/mysqld binary")
     return found
 
 
@@ -418,15 +422,15 @@ def server_flavour(binary: Path) -> str:
 def _missing_server_message() -> str:
     return (
         "no MariaDB/MySQL server binary (mariadbd or mysqld) found. Install it with "
-        f"`sudo apt-get install {SERVER_PACKAGE}` (Debian/Ubuntu), or set BANK_DATABASE_URL "
-        "to an existing server, e.g. mysql://admin:password@127.0.0.1:3306/bank"
+        f"`sudo apt-get install {' '.join(SERVER_PACKAGES)}` (Debian/Ubuntu), or set "
+        "BANK_DATABASE_URL to an existing server, e.g. mysql://admin:password@127.0.0.1:3306/bank"
     )
 
 
 def _install_server_package() -> None:
     commands = [
         ["apt-get", "update"],
-        ["apt-get", "install", "-y", "--no-install-recommends", SERVER_PACKAGE],
+        ["apt-get", "install", "-y", "--no-install-recommends", *SERVER_PACKAGES],
     ]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in commands:
@@ -442,7 +446,7 @@ def _initialise_command(binary: Path, flavour: str, datadir: Path) -> list[str]:
         install_db = _which(INSTALL_DB_BINARIES)
         if install_db is None:
             raise ServerError(
-                f"found {binary} but not mariadb-install-db; reinstall {SERVER_PACKAGE}"
+                f"found {binary} but not mariadb-install-db; reinstall {SERVER_PACKAGES[0]}"
             )
         return [
             str(install_db),

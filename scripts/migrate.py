@@ -63,6 +63,7 @@ API_PROCEDURES: tuple[str, ...] = (
     # reference data and health
     "sp_list_currencies",
     "sp_schema_status",
+    "sp_check_integrity",
     # users and sessions
     "sp_register_user",
     "sp_auth_login_lookup",
@@ -785,15 +786,43 @@ def migrate(
                 sync_owner(admin, name, root, settings)
                 sync_roles(admin, name, settings, roles=roles, root=root)
                 if seed:
-                    for path in sorted((root / "data").glob("*.sql")):
-                        run_script(owner, path, root=root)
-                        report.seeded.append(path.name)
+                    _seed_once(owner, root, report)
                 _count_objects(owner, name, report)
             finally:
                 owner.close()
     finally:
         admin.close()
     return report
+
+
+def _seed_once(conn: Any, root: Path, report: MigrationReport) -> None:
+    """Load each data/*.sql file once per database (again only if the file changed).
+
+    `seed_runs` is the migrator's own bookkeeping, like schema_migrations: a restart of
+    `make run` finds the demo data recorded there and does not load it again.
+    """
+    with _cursor(conn) as cur:
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS seed_runs ("
+            " file_name VARCHAR(255) NOT NULL PRIMARY KEY,"
+            " checksum CHAR(64) NOT NULL,"
+            " seeded_at DATETIME(6) NOT NULL"
+            ") ENGINE=InnoDB"
+        )
+        cur.execute("SELECT file_name, checksum FROM seed_runs")
+        done = dict(cur.fetchall())
+    for path in sorted((root / "data").glob("*.sql")):
+        checksum = hashlib.sha256(path.read_bytes()).hexdigest()
+        if done.get(path.name) == checksum:
+            continue
+        run_script(conn, path, root=root)
+        with _cursor(conn) as cur:
+            cur.execute(
+                "REPLACE INTO seed_runs (file_name, checksum, seeded_at)"
+                " VALUES (%s, %s, UTC_TIMESTAMP(6))",
+                (path.name, checksum),
+            )
+        report.seeded.append(path.name)
 
 
 def drop_database(admin_url: str, name: str) -> None:

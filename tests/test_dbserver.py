@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,16 @@ import pymysql
 import pytest
 
 from api.config import DatabaseAddress
-from scripts.dbserver import MAX_SOCKET_PATH, PrivateServer, ServerInfo, socket_path_for
+from scripts.dbserver import (
+    INSTALL_DB_BINARIES,
+    MAX_SOCKET_PATH,
+    SERVER_PACKAGES,
+    PrivateServer,
+    ServerInfo,
+    _which,
+    find_server_binary,
+    socket_path_for,
+)
 from scripts.migrate import connect
 
 # Small enough to start in a second or two next to the main test server.
@@ -130,3 +140,21 @@ class TestHelpers:
             3999,
             "ledger",
         )
+
+
+class TestInstall:
+    def test_the_core_packages_hold_everything_the_server_needs(self) -> None:
+        # scripts/dbserver.py installs only these (no Debian service enabled at boot);
+        # each binary it runs must come from one of them.
+        if shutil.which("dpkg") is None:
+            pytest.skip("not a Debian system")
+        needed = [find_server_binary(), _which(INSTALL_DB_BINARIES), _which(("my_print_defaults",))]
+        for binary in needed:
+            assert binary is not None
+            done = subprocess.run(["dpkg", "-S", str(binary.resolve())], capture_output=True,
+                                  text=True, check=False)
+            if done.returncode != 0:
+                pytest.skip(f"{binary} was not installed from a Debian package")
+            package = done.stdout.split(":", 1)[0]
+            assert package in SERVER_PACKAGES, (binary, package)
+        assert "mariadb-server" not in SERVER_PACKAGES
