@@ -277,8 +277,8 @@ class TestApiBeforeDatabase:
             assert health.json() == {"status": "ok"}
             ready = httpx.get(base + "/ready", timeout=5)
             assert ready.status_code == 503 and "Retry-After" in ready.headers
-            login = httpx.post(base + "/auth/login", json={"username": "x", "password": "y"},
-                               timeout=5)
+            login = httpx.post(base + "/auth/login",
+                               json={"username": "nobody.here", "password": "y"}, timeout=5)
             assert login.status_code == 503 and "Retry-After" in login.headers
             for _ in range(20):
                 assert httpx.get(base + "/ready", timeout=5).status_code == 503

@@ -74,7 +74,8 @@ class TestIntegrityCheck:
         assert {"check": "balance_mismatch", "subject_id": account["id"]}.items() <= next(
             row for row in payload["rows"] if row["subject_id"] == account["id"]).items()
 
-        text = (await client.get("/metrics")).text
+        async with client_for(app, ip="127.0.0.1") as scraper:  # /metrics: loopback only
+            text = (await scraper.get("/metrics")).text
         assert "bank_integrity_violations_found_total" in text
         assert 'bank_integrity_last_check_timestamp_seconds{kind="full"}' in text
         # repaired: the next check over the same window is clean again
@@ -92,7 +93,8 @@ class TestIntegrityCheck:
             assert ready["integrity"]["outcome"] == "checked"
             assert ready["integrity"]["kind"] in {"incremental", "full"}
             assert ready["integrity"]["violations"] == 0
-            metrics = (await client.get("/metrics")).text
+            async with client_for(scheduled, ip="127.0.0.1") as scraper:
+                metrics = (await scraper.get("/metrics")).text
             assert "bank_integrity_violations 0.0" in metrics
 
     async def test_one_process_checks_at_a_time(self, app, admin_conn):
