@@ -329,10 +329,15 @@ class PrivateServer:
         return state
 
     def _server_args(self, binary: Path, flavour: str, info: ServerInfo) -> list[str]:
+        # Its own temporary directory: a /tmp cleaner must not delete a live server's
+        # internal temporary tables (error 6 on a query that spills to disk).
+        tmpdir = self.base_dir / "tmp"
+        tmpdir.mkdir(parents=True, exist_ok=True)
         args = [
             str(binary),
             "--no-defaults",
             f"--datadir={self.datadir}",
+            f"--tmpdir={tmpdir}",
             f"--socket={info.socket}",
             f"--port={info.port}",
             f"--pid-file={self.pid_file}",
