@@ -367,6 +367,16 @@ def known_codes() -> dict[str, int]:
     return {code: cls.status for code, cls in sorted(_BY_CODE.items())}
 
 
+def error_table_markdown() -> str:
+    """Every code grouped by HTTP status (the README copy is checked by a test)."""
+    by_status: dict[int, list[str]] = {}
+    for code, status in known_codes().items():
+        by_status.setdefault(status, []).append(f"`{code}`")
+    lines = ["| status | codes |", "|---|---|"]
+    lines += [f"| {status} | {', '.join(codes)} |" for status, codes in sorted(by_status.items())]
+    return "\n".join(lines)
+
+
 def problem_response(error: BankError) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"urn:bank:problem:{error.code.lower().replace('_', '-')}",
