@@ -78,7 +78,8 @@ def prepare(admin_url: str) -> tuple[DatabaseAddress, list[tuple[int, str]]]:
         cur.execute("DROP PROCEDURE IF EXISTS bench_minimal_transfer")
         cur.execute(MINIMAL_TRANSFER)
         cur.execute(
-            "INSERT INTO users (username, password_hash) SELECT CONCAT('bench', seq), '!' "
+            "INSERT INTO users (username, kyc_status, password_hash) "
+            "SELECT CONCAT('bench', seq), 'verified', '!' "
             f"FROM seq_1_to_{ACCOUNTS}"
         )
         cur.execute("SELECT id FROM users WHERE username LIKE 'bench%' ORDER BY id")

@@ -54,7 +54,8 @@ class TestDoubleEntry:
         outcomes: dict[str, int] = {}
 
         def amount(currency: str) -> str:
-            return str(CURRENCY_STEP[currency] * rng.randint(1, 30000))
+            # From 1 up (the smallest conversion), with every decimal place in use.
+            return str(1 + CURRENCY_STEP[currency] * rng.randint(1, 30000))
 
         async def worker(conn, ops):
             for _ in range(ops):

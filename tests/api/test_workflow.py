@@ -13,7 +13,7 @@ class TestSeedWorkflow:
         assert me.status_code == 200
         assert me.json()["role"] == "customer"
         assert me.json()["email"] == f"{alice.username}@example.com"
-        assert me.json()["kyc_status"] == "pending" and me.json()["mfa_enabled"] is False
+        assert me.json()["kyc_status"] == "verified" and me.json()["mfa_enabled"] is False
 
         jod = await bank.account(alice, "JOD")
         assert jod["currency"] == "JOD" and jod["balance"] == "0.000"
