@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +18,7 @@ from ledger_helpers import (
     batch,
     call,
     counts,
+    currency_bounds,
     deposit,
     error_code,
     integrity_problems,
@@ -57,21 +57,6 @@ def refused(code: str, action: Callable[[], Any], admin_conn: Any) -> str:
     assert error_code(err.value) == code, err.value
     assert counts(admin_conn) == before
     return str(err.value.args[1])
-
-
-@contextmanager
-def currency_bounds(admin_conn: Any, currency: str, **values: str) -> Iterator[None]:
-    """Set some of a currency's bounds (data, not code) for one test, then put them back."""
-    columns = ", ".join(values)
-    saved = query(admin_conn, f"SELECT {columns} FROM currencies WHERE code = %s", currency)[0]
-    assignments = ", ".join(f"{name} = %s" for name in values)
-    query(admin_conn, f"UPDATE currencies SET {assignments} WHERE code = %s",
-          *values.values(), currency)
-    try:
-        yield
-    finally:
-        query(admin_conn, f"UPDATE currencies SET {assignments} WHERE code = %s",
-              *saved.values(), currency)
 
 
 @pytest.fixture
