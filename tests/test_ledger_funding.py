@@ -249,13 +249,3 @@ class TestKyc:
         query(admin_conn, "UPDATE users SET kyc_status = 'verified' WHERE id = %s", user)
         transfer(app_conn, account, other["account_number"], "1")
         assert balance(admin_conn, account) == Decimal("101.000")
-
-    def test_demo_and_test_users_are_verified(self):
-        from pathlib import Path
-
-        root = Path(__file__).resolve().parents[1]
-        seed = (root / "data" / "01_seed_data.sql").read_text()
-        rows = [line for line in seed.splitlines() if line.strip().startswith("('")]
-        assert len(rows) == 6 and all("'verified'" in line for line in rows)
-        helpers = (root / "tests" / "ledger_helpers.py").read_text()
-        assert "'active', 'verified'" in helpers

@@ -5,6 +5,8 @@
 -- value(c) >= rate(c->d) * value(d) for every pair, so every conversion the bank books at a
 -- published quote, rounded in its favour, adds a non-negative amount to the book's value in
 -- every base currency. A negative book then means a leak (or rates that moved since).
+-- One intermediate currency covers every path among three currencies; a fourth currency
+-- needs a second hop here.
 -- Columns: currency, base_currency, rate.
 -- Example: SELECT * FROM vw_fx_valuation_rates WHERE base_currency = 'JOD';
 DROP VIEW IF EXISTS vw_fx_valuation_rates;
