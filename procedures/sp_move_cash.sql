@@ -7,8 +7,8 @@
 --               set: ATM-like self-service) also within the currency's self_cash_* limits;
 --   top_up      the customer's own self-service deposit from an external funding source,
 --               against the external_funding GL account, within the currency's top_up_* limits.
--- Every credit counts against the currency's max_daily_credit per account, every amount
--- against its max_amount; money out needs the account owner's KYC to be verified.
+-- Money paid in (cash or top-up) counts against the currency's max_daily_credit per account,
+-- every amount against its max_amount; money out needs the account owner's KYC verified.
 -- Owns its database transaction; one call, all or nothing.
 -- Parameters: p_type ('deposit', 'withdrawal' or 'top_up'), p_account_id, p_amount,
 --             p_description, p_idempotency_key, p_actor_id, p_session_id (NULL: trusted

@@ -4,9 +4,9 @@
 -- lock pass (sender and all payees, ascending id), one validation query over the items,
 -- one INSERT per kind of row, one UPDATE per side, one commit. The rules are those of
 -- sp_perform_transfer (ownership, KYC, status, amount and its currency bounds,
--- per-transaction and daily limits, funds, the payee's daily credit bound, FX only from the
--- minimum amount up, at the rate in force rounded DOWN to the payee's exponent), with limits,
--- funds and credits checked cumulatively in item order. An error names the first failing
+-- per-transaction and daily limits, funds, FX only from the minimum amount up, at the rate
+-- in force rounded DOWN to the payee's exponent), with limits and funds checked cumulatively
+-- in item order. An error names the first failing
 -- item: 'CODE: transfers[i]: ...'.
 -- Result: the parent row, then the child rows, in id order.
 -- Parameters: p_from_account_id, p_items (JSON array of {"to_account_number", "amount",
@@ -15,8 +15,7 @@
 -- Errors: BATCH_EMPTY, BATCH_TOO_LARGE, INVALID_ARGUMENT, SESSION_REVOKED, FORBIDDEN, ACCOUNT_NOT_FOUND,
 --         KYC_REQUIRED, SAME_ACCOUNT, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE, LIMIT_EXCEEDED,
 --         DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN, ACCOUNT_CLOSED,
---         FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL, DAILY_CREDIT_LIMIT_EXCEEDED,
---         IDEMPOTENCY_CONFLICT, BALANCE_OUT_OF_RANGE.
+--         FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL, IDEMPOTENCY_CONFLICT, BALANCE_OUT_OF_RANGE.
 -- Example: CALL sp_perform_batch_transfer(7, '[{"to_account_number":"123456789012","amount":"5.000"}]',
 --                                         'payroll', 'batch-1', 42, NULL, 42);
 DROP PROCEDURE IF EXISTS sp_perform_batch_transfer;
@@ -222,30 +221,18 @@ proc: BEGIN
     JOIN currencies tc ON tc.code = a.currency
     ORDER BY j.idx;
 
-    -- Limits, funds and each payee's daily credit bound, cumulatively in item order.
-    SELECT item, CASE WHEN running > v_daily_limit - v_spent THEN 'DAILY_LIMIT_EXCEEDED'
-                      WHEN v_available - running < -v_overdraft THEN 'INSUFFICIENT_FUNDS'
-                      ELSE 'DAILY_CREDIT_LIMIT_EXCEEDED' END
+    -- Limits and funds, cumulatively in item order.
+    SELECT item, IF(running > v_daily_limit - v_spent, 'DAILY_LIMIT_EXCEEDED', 'INSUFFICIENT_FUNDS')
       INTO v_bad_index, v_bad_code
-    FROM (SELECT ROW_NUMBER() OVER (ORDER BY t.id) AS item, SUM(t.amount) OVER (ORDER BY t.id) AS running,
-                 IF(a.daily_credited_date = CURDATE(), a.daily_credited, 0)
-                     + SUM(t.target_amount) OVER (PARTITION BY t.to_account_id ORDER BY t.id) AS credited,
-                 c.max_daily_credit
-          -- From the batch's own rows: left alone, the optimizer may start at currencies and
-          -- walk every account in each currency.
-          FROM transactions t
-          STRAIGHT_JOIN accounts a ON a.id = t.to_account_id
-          STRAIGHT_JOIN currencies c ON c.code = a.currency
-          WHERE t.parent_id = v_parent_id) r
+    FROM (SELECT ROW_NUMBER() OVER (ORDER BY t.id) AS item, SUM(t.amount) OVER (ORDER BY t.id) AS running
+          FROM transactions t WHERE t.parent_id = v_parent_id) r
     WHERE running > v_daily_limit - v_spent OR v_available - running < -v_overdraft
-       OR credited > max_daily_credit
     ORDER BY item
     LIMIT 1;
     IF v_bad_code IS NOT NULL THEN
-        SET v_message = CONCAT(v_bad_code, ': transfers[', v_bad_index - 1, ']: ', CASE v_bad_code
-            WHEN 'DAILY_LIMIT_EXCEEDED' THEN 'the batch goes over the daily limit here'
-            WHEN 'INSUFFICIENT_FUNDS' THEN 'the available balance does not cover the batch up to here'
-            ELSE 'the receiving account cannot receive more today' END);
+        SET v_message = CONCAT(v_bad_code, ': transfers[', v_bad_index - 1, ']: ',
+                               IF(v_bad_code = 'DAILY_LIMIT_EXCEEDED', 'the batch goes over the daily limit here',
+                                  'the available balance does not cover the batch up to here'));
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
     END IF;
 
@@ -268,14 +255,10 @@ proc: BEGIN
     SET balance = balance - v_total, available_balance = available_balance - v_total,
         daily_spent = v_spent + v_total, daily_spent_date = CURDATE()
     WHERE id = p_from_account_id;
-    -- The counter's date is assigned last: MariaDB and MySQL assign left to right (should an
-    -- engine not, the stale counter is only ever counted high, never low).
     UPDATE accounts a
     JOIN (SELECT to_account_id, SUM(target_amount) AS total FROM transactions
           WHERE parent_id = v_parent_id GROUP BY to_account_id) s ON s.to_account_id = a.id
-    SET a.balance = a.balance + s.total, a.available_balance = a.available_balance + s.total,
-        a.daily_credited = IF(a.daily_credited_date = CURDATE(), a.daily_credited, 0) + s.total,
-        a.daily_credited_date = CURDATE();
+    SET a.balance = a.balance + s.total, a.available_balance = a.available_balance + s.total;
 
     IF v_fx_items > 0 THEN
         -- FX legs against the position accounts: system rows, locked after the customer rows.

@@ -5,10 +5,10 @@
 -- round trip gains; a result of zero is refused); the FX position GL accounts take the other
 -- legs (sender -100 JOD, FX-JOD +100 JOD, FX-USD -141 USD, receiver +141 USD), so each
 -- currency nets to zero.
--- Bounds: the amount is at most the sender currency's max_amount; the receiver takes at most
--- its currency's max_daily_credit a day (a receiver limit anyone could fill by paying you is
--- a denial of service, so only this absolute bound applies); the sender's owner must have
--- verified KYC. An overflow of a balance column is BALANCE_OUT_OF_RANGE, with nothing written.
+-- Bounds: the amount is at most the sender currency's max_amount, and the day's total is the
+-- sender's daily_limit. There is no receiver limit: one that anyone could fill by paying you
+-- would be a denial of service. The sender's owner must have verified KYC. An overflow of a
+-- balance column is BALANCE_OUT_OF_RANGE, with nothing written.
 -- A fee (sender's currency) is its own pair of entries: sender -fee, fee income +fee.
 -- Locks the sender and receiver in ascending id order, then the GL accounts it needs in
 -- ascending id order; replays a known idempotency key under those locks.
@@ -24,7 +24,7 @@
 --         ACCOUNT_NOT_FOUND, SAME_ACCOUNT, IDEMPOTENCY_CONFLICT, KYC_REQUIRED, ACCOUNT_FROZEN,
 --         ACCOUNT_CLOSED, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE, LIMIT_EXCEEDED,
 --         DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL,
---         DAILY_CREDIT_LIMIT_EXCEEDED, BALANCE_OUT_OF_RANGE.
+--         BALANCE_OUT_OF_RANGE.
 -- Example: CALL sp_perform_transfer(7, '123456789012', 100.000, 0, 'rent', 'tr-1', 42, NULL, 42);
 DROP PROCEDURE IF EXISTS sp_perform_transfer;
 DELIMITER $$
@@ -43,10 +43,8 @@ COMMENT 'sp_perform_transfer: move money from one customer account to another, i
 proc: BEGIN
     DECLARE v_to_id BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_exponent INT;
-    DECLARE v_to_exponent INT;
     DECLARE v_max_amount DECIMAL(20,4);
     DECLARE v_min_fx DECIMAL(20,4);
-    DECLARE v_to_max_credit DECIMAL(20,4);
     DECLARE v_kyc VARCHAR(16);
     DECLARE v_txn_id BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_hash BINARY(32);
@@ -66,7 +64,6 @@ proc: BEGIN
     DECLARE v_to_currency CHAR(3);
     DECLARE v_to_status VARCHAR(8);
     DECLARE v_to_balance DECIMAL(20,4);
-    DECLARE v_to_credited DECIMAL(20,4);
     DECLARE v_fee DECIMAL(38,12) DEFAULT IFNULL(p_fee, 0);
     DECLARE v_rate DECIMAL(20,10) DEFAULT 1;
     DECLARE v_target DECIMAL(20,4);
@@ -89,11 +86,10 @@ proc: BEGIN
     SET @bank_actor_id = p_actor_id;
     -- An account's currency never changes, so its currency's rules can be read before the
     -- locks (one row whether or not the accounts exist).
-    SELECT t.id, c.exponent, c.max_amount, c.min_fx_amount, tc.exponent, tc.max_daily_credit, u.kyc_status
-      INTO v_to_id, v_exponent, v_max_amount, v_min_fx, v_to_exponent, v_to_max_credit, v_kyc
+    SELECT t.id, c.exponent, c.max_amount, c.min_fx_amount, u.kyc_status
+      INTO v_to_id, v_exponent, v_max_amount, v_min_fx, v_kyc
     FROM (SELECT 1 AS one) x
     LEFT JOIN accounts t ON t.account_number = p_to_account_number AND t.kind = 'customer'
-    LEFT JOIN currencies tc ON tc.code = t.currency
     LEFT JOIN accounts a ON a.id = p_from_account_id
     LEFT JOIN currencies c ON c.code = a.currency
     LEFT JOIN users u ON u.id = a.user_id;
@@ -113,12 +109,10 @@ proc: BEGIN
           INTO v_from_user, v_from_currency, v_from_status, v_from_balance, v_from_available,
                v_from_overdraft, v_from_txn_limit, v_from_daily_limit, v_from_spent, v_from_spent_date
         FROM accounts WHERE id = p_from_account_id AND kind = 'customer' FOR UPDATE;
-        SELECT user_id, currency, status, balance, IF(daily_credited_date = CURDATE(), daily_credited, 0)
-          INTO v_to_user, v_to_currency, v_to_status, v_to_balance, v_to_credited
+        SELECT user_id, currency, status, balance INTO v_to_user, v_to_currency, v_to_status, v_to_balance
         FROM accounts WHERE id = v_to_id AND kind = 'customer' FOR UPDATE;
     ELSE
-        SELECT user_id, currency, status, balance, IF(daily_credited_date = CURDATE(), daily_credited, 0)
-          INTO v_to_user, v_to_currency, v_to_status, v_to_balance, v_to_credited
+        SELECT user_id, currency, status, balance INTO v_to_user, v_to_currency, v_to_status, v_to_balance
         FROM accounts WHERE id = v_to_id AND kind = 'customer' FOR UPDATE;
         SELECT user_id, currency, status, balance, available_balance, overdraft_limit,
                per_transaction_limit, daily_limit, daily_spent, daily_spent_date
@@ -181,13 +175,10 @@ proc: BEGIN
             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'FX_RATE_UNAVAILABLE: no exchange rate for this currency pair';
         END IF;
         -- Down to the receiver's ISO 4217 exponent (amounts are positive: TRUNCATE is floor).
-        SET v_target = TRUNCATE(p_amount * v_rate, v_to_exponent);
+        SET v_target = TRUNCATE(p_amount * v_rate, (SELECT exponent FROM currencies WHERE code = v_to_currency));
         IF v_target <= 0 THEN
             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_AMOUNT: the converted amount rounds to zero';
         END IF;
-    END IF;
-    IF v_to_credited + v_target > v_to_max_credit THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'DAILY_CREDIT_LIMIT_EXCEEDED: the receiving account cannot receive more today';
     END IF;
 
     BEGIN
@@ -222,8 +213,7 @@ proc: BEGIN
         daily_spent_date = CURDATE()
     WHERE id = p_from_account_id;
     UPDATE accounts
-    SET balance = balance + v_target, available_balance = available_balance + v_target,
-        daily_credited = v_to_credited + v_target, daily_credited_date = CURDATE()
+    SET balance = balance + v_target, available_balance = available_balance + v_target
     WHERE id = v_to_id;
 
     IF v_fee > 0 OR v_from_currency <> v_to_currency THEN

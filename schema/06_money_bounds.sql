@@ -5,7 +5,9 @@
 --
 -- currencies (amounts in the currency itself):
 --   max_amount             the most any one transaction may move (any path, staff included)
---   max_daily_credit       the most one customer account may receive in a day (all credits)
+--   max_daily_credit       the most one customer account may be paid in from outside the
+--                          bank in a day (cash deposits and top-ups; transfers are bounded
+--                          by their sender's daily_limit instead)
 --   min_fx_amount          the smallest amount a cross-currency transfer may send
 --   top_up_max_amount      one self-service top-up from an external funding source
 --   top_up_daily_limit     a customer account's top-ups per day
@@ -32,7 +34,9 @@ ALTER TABLE currencies
         AND top_up_daily_limit <= max_daily_credit
         AND self_cash_max_amount > 0 AND self_cash_daily_limit >= self_cash_max_amount);
 
--- Per-account daily counters (a counter whose date is not today counts as zero).
+-- Per-account daily counters (a counter whose date is not today counts as zero):
+-- daily_credited counts cash deposits and top-ups, daily_topped_up top-ups only,
+-- daily_self_cash the customer's own cash withdrawals.
 ALTER TABLE accounts
     ADD COLUMN daily_credited        DECIMAL(20,4) NOT NULL DEFAULT 0,
     ADD COLUMN daily_credited_date   DATE          NULL,

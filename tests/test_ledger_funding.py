@@ -152,7 +152,7 @@ class TestBounds:
         assert message.startswith("AMOUNT_OUT_OF_RANGE: transfers[0]:")
         refused("AMOUNT_OUT_OF_RANGE", lambda: top_up(app_conn, account, over, user), admin_conn)
 
-    def test_an_account_receives_at_most_the_daily_credit_bound(self, admin_conn, app_conn):
+    def test_an_account_is_paid_in_at_most_the_daily_credit_bound(self, admin_conn, app_conn):
         payer, payee = new_user(admin_conn), new_user(admin_conn)
         source = open_account(app_conn, payer, "EUR")
         target = open_account(app_conn, payee, "EUR")
@@ -160,19 +160,16 @@ class TestBounds:
         with currency_bounds(admin_conn, "EUR", max_amount="1000", max_daily_credit="2000",
                              top_up_max_amount="1000", top_up_daily_limit="2000"):
             deposit(app_conn, target["id"], "1000")
-            transfer(app_conn, source["id"], target["account_number"], "900")
+            top_up(app_conn, target["id"], "1000", payee)
             refused("DAILY_CREDIT_LIMIT_EXCEEDED",
-                    lambda: transfer(app_conn, source["id"], target["account_number"], "100.01"),
-                    admin_conn)
+                    lambda: deposit(app_conn, target["id"], "0.01"), admin_conn)
             refused("DAILY_CREDIT_LIMIT_EXCEEDED",
-                    lambda: deposit(app_conn, target["id"], "100.01"), admin_conn)
-            items = [{"to_account_number": target["account_number"], "amount": "60"}] * 2
-            message = refused("DAILY_CREDIT_LIMIT_EXCEEDED",
-                              lambda: batch(app_conn, source["id"], json.dumps(items)),
-                              admin_conn)
-            assert message.startswith("DAILY_CREDIT_LIMIT_EXCEEDED: transfers[1]:")
-            transfer(app_conn, source["id"], target["account_number"], "100.00")
-        assert balance(admin_conn, target["id"]) == Decimal("2000.00")
+                    lambda: top_up(app_conn, target["id"], "0.01", payee), admin_conn)
+            # No receiver limit on transfers: anyone could fill it by paying you.
+            transfer(app_conn, source["id"], target["account_number"], "1000")
+            items = [{"to_account_number": target["account_number"], "amount": "500"}] * 2
+            batch(app_conn, source["id"], json.dumps(items))
+        assert balance(admin_conn, target["id"]) == Decimal("4000.00")
 
 
 @pytest.fixture
