@@ -6,7 +6,7 @@
     │                         SessionRevoked, SessionRequired, InvalidRefreshToken,
     │                         RefreshTokenReused, MfaInvalid, MfaCodeReused
     ├── Forbidden (403) ── PinRequired, PinInvalid, UserBlocked,
-    │                      WrongPassword
+    │                      WrongPassword, KycRequired
     ├── NotFound (404) ── AccountNotFound, TransactionNotFound, UserNotFound,
     │                     HoldNotFound
     ├── MethodNotAllowed (405)
@@ -19,7 +19,8 @@
     │       InvalidAmount, UnknownCurrency, CurrencyMismatch, SameAccount,
     │       FxRateUnavailable, UserInactive, InvalidAccountType, BatchEmpty,
     │       BatchTooLarge, InvalidArgument, PinNotSet, MfaNotSetUp,
-    │       MfaCodeRejected, AccountLimitReached
+    │       MfaCodeRejected, AccountLimitReached, AmountOutOfRange, BalanceOutOfRange,
+    │       DailyCreditLimitExceeded, FxAmountTooSmall
     ├── PayloadTooLarge (413)
     ├── RateLimited (429) ── LoginThrottled
     └── ServiceUnavailable (503) ── DatabaseBusy
@@ -150,6 +151,11 @@ class UserBlocked(Forbidden):
 
 class WrongPassword(Forbidden):
     code, default_detail = "WRONG_PASSWORD", "The current password is wrong."
+
+
+class KycRequired(Forbidden):
+    code = "KYC_REQUIRED"
+    default_detail = "Money leaves an account only once its owner's identity is verified."
 
 
 class NotFound(BankError):
@@ -324,6 +330,26 @@ class PayloadTooLarge(BankError):
 
 class MfaNotSetUp(Unprocessable):
     code, default_detail = "MFA_NOT_SET_UP", "Call /users/mfa/setup first."
+
+
+class AmountOutOfRange(Unprocessable):
+    code = "AMOUNT_OUT_OF_RANGE"
+    default_detail = "The amount is over the most one transaction may move in this currency."
+
+
+class BalanceOutOfRange(Unprocessable):
+    code = "BALANCE_OUT_OF_RANGE"
+    default_detail = "An account balance would leave its range; nothing was posted."
+
+
+class DailyCreditLimitExceeded(Unprocessable):
+    code = "DAILY_CREDIT_LIMIT_EXCEEDED"
+    default_detail = "The receiving account cannot receive more today."
+
+
+class FxAmountTooSmall(Unprocessable):
+    code = "FX_AMOUNT_TOO_SMALL"
+    default_detail = "The amount is below the minimum for a currency conversion."
 
 
 class RateLimited(BankError):

@@ -306,6 +306,13 @@ class Ledger:
         return await self.one("sp_deposit_cash", account_id, amount, description, key, actor_id,
                               session_id, owner_id)
 
+    async def top_up(
+        self, *, account_id: int, amount: Decimal, description: str | None, key: str,
+        actor_id: int, session_id: str | None,
+    ) -> Row:
+        return await self.one("sp_top_up", account_id, amount, description, key, actor_id,
+                              session_id)
+
     async def withdraw(
         self, *, account_id: int, amount: Decimal, description: str | None, key: str,
         actor_id: int, session_id: str | None, owner_id: int | None,

@@ -28,6 +28,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -146,7 +147,7 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 
 
 async def make_users(base: str, count: int, users_file: Path) -> list[tuple[int, int]]:
-    """Register, log in and fund `count` customers with two JOD accounts each."""
+    """Register and log in `count` customers with two JOD accounts each (funded by `fund`)."""
     limits = httpx.Limits(max_connections=8)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
         semaphore = asyncio.Semaphore(8)
@@ -178,12 +179,6 @@ async def make_users(base: str, count: int, users_file: Path) -> list[tuple[int,
                             json={"account_type": "checking", "currency": "JOD"},
                         )
                     ).json()
-                    dep = await client.post(
-                        "/transactions/deposit",
-                        json={"account_id": acc["id"], "amount": "40000.000"},
-                        headers={**auth, "Idempotency-Key": secrets.token_hex(8)},
-                    )
-                    dep.raise_for_status()
                     accounts.append(acc)
                 a1, a2 = accounts
                 return (
@@ -198,6 +193,21 @@ async def make_users(base: str, count: int, users_file: Path) -> list[tuple[int,
         parts = line.split()
         ids.append((int(parts[1]), int(parts[3])))
     return ids
+
+
+def fund(conn: Any, ids: list[tuple[int, int]]) -> None:
+    """Verify the bench customers' KYC and pay 40,000 JOD cash into each account (a customer's
+    own deposit is a top-up of at most 1,000, so the float comes from the counter)."""
+    with conn.cursor() as cur:
+        cur.execute("UPDATE users SET kyc_status = 'verified' WHERE role = 'customer'")
+        for pair in ids:
+            for account_id in pair:
+                cur.execute(
+                    "CALL sp_deposit_cash(%s, 40000.000, 'bench float', %s, 1, NULL, NULL)",
+                    (account_id, f"bench-float-{account_id}"),
+                )
+                while cur.nextset():
+                    pass
 
 
 def run_wrk(
@@ -381,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
             wait_until(f"{base}/ready", server)
             print(f"creating {args.users} users ...", flush=True)
             ids = asyncio.run(make_users(base, args.users, users_file))
+            fund(conn, ids)
             with conn.cursor() as cur:
                 cur.executemany(
                     "INSERT INTO bench_accounts (id, balance) VALUES (%s, 1000000000)",

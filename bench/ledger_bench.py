@@ -89,7 +89,8 @@ def prepare(admin_url: str) -> tuple[DatabaseAddress, list[BenchAccount]]:
                 ("bank_app", host),
             )
         cur.execute(
-            "INSERT INTO users (username, password_hash) SELECT CONCAT('bench', seq), '!' "
+            "INSERT INTO users (username, kyc_status, password_hash) "
+            "SELECT CONCAT('bench', seq), 'verified', '!' "
             f"FROM seq_1_to_{ACCOUNTS}"
         )
         cur.execute("SELECT id FROM users WHERE username LIKE 'bench%' ORDER BY id")

@@ -1,12 +1,24 @@
--- sp_move_cash: cash in or out of a customer account against the currency's cash vault.
--- The shared body of sp_deposit_cash and sp_withdraw_cash (they differ only in direction
--- and in which checks apply). Owns its database transaction; one call, all or nothing.
--- Parameters: p_type ('deposit' or 'withdrawal'), p_account_id, p_amount, p_description,
---             p_idempotency_key, p_actor_id, p_session_id (NULL: trusted caller),
---             p_owner_id (NULL: staff; else the account must belong to this user).
--- Errors: SESSION_REVOKED, FORBIDDEN (a staff call, p_owner_id NULL, by a non-staff user),
+-- sp_move_cash: money into or out of a customer account against a GL account, in one call.
+-- The shared body of sp_deposit_cash, sp_withdraw_cash and sp_top_up, which differ only in
+-- direction, counter-account and the limits that apply:
+--   deposit     cash paid in at a teller's counter (staff or a trusted caller only), against
+--               the currency's cash vault;
+--   withdrawal  cash paid out, against the cash vault. By the customer themself (p_owner_id
+--               set: ATM-like self-service) also within the currency's self_cash_* limits;
+--   top_up      the customer's own self-service deposit from an external funding source,
+--               against the external_funding GL account, within the currency's top_up_* limits.
+-- Money paid in (cash or top-up) counts against the currency's max_daily_credit per account,
+-- every amount against its max_amount; money out needs the account owner's KYC verified.
+-- Owns its database transaction; one call, all or nothing.
+-- Parameters: p_type ('deposit', 'withdrawal' or 'top_up'), p_account_id, p_amount,
+--             p_description, p_idempotency_key, p_actor_id, p_session_id (NULL: trusted
+--             caller), p_owner_id (NULL: staff; else the account must belong to this user;
+--             a top-up always needs the owner as p_owner_id).
+-- Errors: INVALID_ARGUMENT, SESSION_REVOKED, FORBIDDEN (cash by a non-staff user),
 --         ACCOUNT_NOT_FOUND, ACCOUNT_FROZEN, ACCOUNT_CLOSED, INVALID_AMOUNT,
---         LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, IDEMPOTENCY_CONFLICT.
+--         AMOUNT_OUT_OF_RANGE, KYC_REQUIRED, LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED,
+--         DAILY_CREDIT_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, IDEMPOTENCY_CONFLICT,
+--         BALANCE_OUT_OF_RANGE.
 -- Example: CALL sp_move_cash('deposit', 7, 100.000, 'salary', 'key-1', 42, NULL, NULL);
 DROP PROCEDURE IF EXISTS sp_move_cash;
 DELIMITER $$
@@ -20,48 +32,85 @@ CREATE PROCEDURE sp_move_cash(
     IN p_session_id CHAR(32),
     IN p_owner_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
+COMMENT 'sp_move_cash: money into or out of a customer account against a GL account, in one call.'
 proc: BEGIN
     DECLARE v_user_id BIGINT UNSIGNED DEFAULT NULL;
+    DECLARE v_kyc VARCHAR(16);
     DECLARE v_currency CHAR(3);
+    DECLARE v_exponent INT;
     DECLARE v_status VARCHAR(8);
     DECLARE v_available DECIMAL(20,4);
     DECLARE v_overdraft DECIMAL(20,4);
     DECLARE v_txn_limit DECIMAL(20,4);
     DECLARE v_daily_limit DECIMAL(20,4);
     DECLARE v_spent DECIMAL(20,4);
-    DECLARE v_spent_date DATE;
-    DECLARE v_vault_id BIGINT UNSIGNED;
+    DECLARE v_credited DECIMAL(20,4);
+    DECLARE v_topped_up DECIMAL(20,4);
+    DECLARE v_self_cash DECIMAL(20,4);
+    DECLARE v_max_amount DECIMAL(20,4);
+    DECLARE v_max_daily_credit DECIMAL(20,4);
+    DECLARE v_top_up_max DECIMAL(20,4);
+    DECLARE v_top_up_daily DECIMAL(20,4);
+    DECLARE v_self_cash_max DECIMAL(20,4);
+    DECLARE v_self_cash_daily DECIMAL(20,4);
+    DECLARE v_txn_type VARCHAR(16);
+    DECLARE v_gl_id BIGINT UNSIGNED;
     DECLARE v_sign INT;
+    DECLARE v_self_service BOOLEAN;
     DECLARE v_txn_id BIGINT UNSIGNED;
     DECLARE v_hash BINARY(32);
+    DECLARE v_error VARCHAR(128);
     DECLARE v_found BOOLEAN DEFAULT FALSE;
     DECLARE v_duplicate BOOLEAN DEFAULT FALSE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    -- A balance pushed past DECIMAL(20,4) (1264) or an arithmetic overflow (1690).
+    DECLARE EXIT HANDLER FOR 1264, 1690 BEGIN
+        ROLLBACK;
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'BALANCE_OUT_OF_RANGE: an account balance would leave its range';
+    END;
 
-    IF p_type NOT IN ('deposit', 'withdrawal') THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: type must be deposit or withdrawal';
+    IF p_type IS NULL OR p_type NOT IN ('deposit', 'withdrawal', 'top_up') THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: type must be deposit, withdrawal or top_up';
     END IF;
     CALL sp_assert_session(p_session_id, p_actor_id);
+    IF p_type = 'deposit' AND p_owner_id IS NOT NULL THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'FORBIDDEN: cash is paid in at a teller; a customer tops up instead';
+    END IF;
+    IF p_type = 'top_up' AND (p_owner_id IS NULL OR p_owner_id <> p_actor_id) THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'FORBIDDEN: only the account owner tops up from their own funding source';
+    END IF;
     IF p_session_id IS NOT NULL AND p_owner_id IS NULL THEN
         CALL sp_assert_staff(p_actor_id);
     END IF;
     SET @bank_actor_id = p_actor_id;
-    SET v_sign = IF(p_type = 'deposit', 1, -1);
+    SET v_sign = IF(p_type = 'withdrawal', -1, 1);
+    SET v_txn_type = IF(p_type = 'withdrawal', 'withdrawal', 'deposit');
+    SET v_self_service = p_owner_id IS NOT NULL;
     SET v_hash = UNHEX(SHA2(CONCAT_WS('|', p_type, p_account_id, CAST(p_amount AS CHAR),
                                       IFNULL(p_description, '')), 256));
 
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
-    SELECT user_id, currency, status, available_balance, overdraft_limit, per_transaction_limit,
-           daily_limit, daily_spent, daily_spent_date
-      INTO v_user_id, v_currency, v_status, v_available, v_overdraft, v_txn_limit,
-           v_daily_limit, v_spent, v_spent_date
+    SELECT user_id, currency, status, available_balance, overdraft_limit,
+           per_transaction_limit, daily_limit,
+           IF(daily_spent_date = CURDATE(), daily_spent, 0),
+           IF(daily_credited_date = CURDATE(), daily_credited, 0),
+           IF(daily_topped_up_date = CURDATE(), daily_topped_up, 0),
+           IF(daily_self_cash_date = CURDATE(), daily_self_cash, 0)
+      INTO v_user_id, v_currency, v_status, v_available, v_overdraft,
+           v_txn_limit, v_daily_limit, v_spent, v_credited, v_topped_up, v_self_cash
     FROM accounts
     WHERE id = p_account_id AND kind = 'customer'
     FOR UPDATE;
     IF v_user_id IS NULL OR (p_owner_id IS NOT NULL AND v_user_id <> p_owner_id) THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
     END IF;
+    -- A plain read: a locking read joined to currencies would lock the currency row as well.
+    SELECT exponent, max_amount, max_daily_credit, top_up_max_amount, top_up_daily_limit,
+           self_cash_max_amount, self_cash_daily_limit
+      INTO v_exponent, v_max_amount, v_max_daily_credit, v_top_up_max, v_top_up_daily,
+           v_self_cash_max, v_self_cash_daily
+    FROM currencies WHERE code = v_currency;
 
     CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
     IF v_found THEN
@@ -69,21 +118,38 @@ proc: BEGIN
         LEAVE proc;
     END IF;
 
-    CALL sp_check_amount(p_amount, v_currency, FALSE);
+    SET v_error = fn_amount_error(p_amount, v_exponent, FALSE, v_max_amount);
+    IF v_error IS NOT NULL THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_error;
+    END IF;
     IF v_status = 'frozen' THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_FROZEN: the account is frozen';
     ELSEIF v_status = 'closed' THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_CLOSED: the account is closed';
     END IF;
     IF p_type = 'withdrawal' THEN
-        IF p_amount > v_txn_limit THEN
+        SELECT kyc_status INTO v_kyc FROM users WHERE id = v_user_id;
+        IF v_kyc <> 'verified' THEN
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'KYC_REQUIRED: money leaves an account only once its owner is verified';
+        END IF;
+        IF p_amount > v_txn_limit OR (v_self_service AND p_amount > v_self_cash_max) THEN
             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'LIMIT_EXCEEDED: amount is over the per-transaction limit';
         END IF;
-        IF IF(v_spent_date = CURDATE(), v_spent, 0) + p_amount > v_daily_limit THEN
+        IF v_spent + p_amount > v_daily_limit OR (v_self_service AND v_self_cash + p_amount > v_self_cash_daily) THEN
             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'DAILY_LIMIT_EXCEEDED: amount is over the daily limit';
         END IF;
         IF v_available - p_amount < -v_overdraft THEN
             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INSUFFICIENT_FUNDS: the available balance does not cover the amount';
+        END IF;
+    ELSE
+        IF p_type = 'top_up' AND p_amount > v_top_up_max THEN
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'LIMIT_EXCEEDED: amount is over the per-top-up limit';
+        END IF;
+        IF p_type = 'top_up' AND v_topped_up + p_amount > v_top_up_daily THEN
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'DAILY_LIMIT_EXCEEDED: amount is over the daily top-up limit';
+        END IF;
+        IF v_credited + p_amount > v_max_daily_credit THEN
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'DAILY_CREDIT_LIMIT_EXCEEDED: the account cannot receive more today';
         END IF;
     END IF;
 
@@ -92,8 +158,8 @@ proc: BEGIN
         INSERT INTO transactions (reference, type, status, amount, currency, from_account_id, to_account_id,
                                   target_amount, target_currency, fx_rate, initiator_id, idempotency_key,
                                   request_hash, description, created_at)
-        VALUES (CONCAT('TX', LPAD(HEX(UUID_SHORT()), 16, '0')), p_type, 'completed', p_amount, v_currency,
-                IF(p_type = 'withdrawal', p_account_id, NULL), IF(p_type = 'deposit', p_account_id, NULL),
+        VALUES (CONCAT('TX', LPAD(HEX(UUID_SHORT()), 16, '0')), v_txn_type, 'completed', p_amount, v_currency,
+                IF(p_type = 'withdrawal', p_account_id, NULL), IF(p_type = 'withdrawal', NULL, p_account_id),
                 p_amount, v_currency, 1, p_actor_id, p_idempotency_key, v_hash, p_description, NOW(6));
     END;
     IF v_duplicate THEN
@@ -103,19 +169,32 @@ proc: BEGIN
     END IF;
     SET v_txn_id = LAST_INSERT_ID();
 
-    SELECT id INTO v_vault_id FROM accounts WHERE gl_type = 'cash_vault' AND currency = v_currency FOR UPDATE;
+    SELECT id INTO v_gl_id FROM accounts
+    WHERE gl_type = IF(p_type = 'top_up', 'external_funding', 'cash_vault') AND currency = v_currency
+    FOR UPDATE;
     CALL sp_post_entry(v_txn_id, p_account_id, v_sign * p_amount, v_currency, 'principal');
-    CALL sp_post_entry(v_txn_id, v_vault_id, -v_sign * p_amount, v_currency, 'principal');
+    CALL sp_post_entry(v_txn_id, v_gl_id, -v_sign * p_amount, v_currency, 'principal');
+    -- Single-table UPDATE assigns left to right: each counter reads its old date first.
     IF p_type = 'withdrawal' THEN
         UPDATE accounts
-        SET daily_spent = IF(daily_spent_date = CURDATE(), daily_spent, 0) + p_amount,
-            daily_spent_date = CURDATE()
+        SET daily_spent = v_spent + p_amount,
+            daily_spent_date = CURDATE(),
+            daily_self_cash = IF(v_self_service, v_self_cash + p_amount, daily_self_cash),
+            daily_self_cash_date = IF(v_self_service, CURDATE(), daily_self_cash_date)
+        WHERE id = p_account_id;
+    ELSE
+        UPDATE accounts
+        SET daily_credited = v_credited + p_amount,
+            daily_credited_date = CURDATE(),
+            daily_topped_up = IF(p_type = 'top_up', v_topped_up + p_amount, daily_topped_up),
+            daily_topped_up_date = IF(p_type = 'top_up', CURDATE(), daily_topped_up_date)
         WHERE id = p_account_id;
     END IF;
     INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
-    VALUES (CONCAT('transaction.', p_type), 'transaction', v_txn_id, v_user_id,
+    VALUES (CONCAT('transaction.', v_txn_type), 'transaction', v_txn_id, v_user_id,
             JSON_OBJECT('transaction_id', v_txn_id, 'account_id', p_account_id,
-                        'amount', CAST(p_amount AS CHAR), 'currency', v_currency));
+                        'amount', CAST(p_amount AS CHAR), 'currency', v_currency,
+                        'source', IF(p_type = 'top_up', 'external_funding', 'cash')));
     COMMIT;
     CALL sp_emit_transaction(v_txn_id, FALSE);
 END$$

@@ -3,16 +3,19 @@
 -- idempotency key; each item becomes a child transfer. The batch is posted set-wise: one
 -- lock pass (sender and all payees, ascending id), one validation query over the items,
 -- one INSERT per kind of row, one UPDATE per side, one commit. The rules are those of
--- sp_perform_transfer (ownership, status, amount, per-transaction and daily limits, funds,
--- FX at the rate in force rounded to the payee's exponent), with limits and funds checked
--- cumulatively in item order. An error names the first failing item: 'CODE: transfers[i]: ...'.
+-- sp_perform_transfer (ownership, KYC, status, amount and its currency bounds,
+-- per-transaction and daily limits, funds, FX only from the minimum amount up, at the rate
+-- in force rounded DOWN to the payee's exponent), with limits and funds checked cumulatively
+-- in item order. An error names the first failing
+-- item: 'CODE: transfers[i]: ...'.
 -- Result: the parent row, then the child rows, in id order.
 -- Parameters: p_from_account_id, p_items (JSON array of {"to_account_number", "amount",
 --             "description"?}), p_description, p_idempotency_key, p_actor_id, p_session_id,
 --             p_owner_id (as in sp_perform_transfer).
 -- Errors: BATCH_EMPTY, BATCH_TOO_LARGE, INVALID_ARGUMENT, SESSION_REVOKED, FORBIDDEN, ACCOUNT_NOT_FOUND,
---         SAME_ACCOUNT, INVALID_AMOUNT, LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS,
---         ACCOUNT_FROZEN, ACCOUNT_CLOSED, FX_RATE_UNAVAILABLE, IDEMPOTENCY_CONFLICT.
+--         KYC_REQUIRED, SAME_ACCOUNT, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE, LIMIT_EXCEEDED,
+--         DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN, ACCOUNT_CLOSED,
+--         FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL, IDEMPOTENCY_CONFLICT, BALANCE_OUT_OF_RANGE.
 -- Example: CALL sp_perform_batch_transfer(7, '[{"to_account_number":"123456789012","amount":"5.000"}]',
 --                                         'payroll', 'batch-1', 42, NULL, 42);
 DROP PROCEDURE IF EXISTS sp_perform_batch_transfer;
@@ -26,11 +29,15 @@ CREATE PROCEDURE sp_perform_batch_transfer(
     IN p_session_id CHAR(32),
     IN p_owner_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
+COMMENT 'sp_perform_batch_transfer: up to 1,000 transfers from one account, all or nothing.'
 proc: BEGIN
     DECLARE v_count INT;
     DECLARE v_from_user BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_currency CHAR(3);
     DECLARE v_exponent INT;
+    DECLARE v_max_amount DECIMAL(20,4);
+    DECLARE v_min_fx DECIMAL(20,4);
+    DECLARE v_kyc VARCHAR(16);
     DECLARE v_status VARCHAR(8);
     DECLARE v_balance DECIMAL(20,4);
     DECLARE v_available DECIMAL(20,4);
@@ -58,6 +65,11 @@ proc: BEGIN
         ORDER BY a.id;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    -- A balance pushed past DECIMAL(20,4) (1264) or an arithmetic overflow (1690).
+    DECLARE EXIT HANDLER FOR 1264, 1690 BEGIN
+        ROLLBACK;
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'BALANCE_OUT_OF_RANGE: an account balance would leave its range';
+    END;
 
     CALL sp_assert_session(p_session_id, p_actor_id);
     IF p_session_id IS NOT NULL AND p_owner_id IS NULL THEN
@@ -86,11 +98,12 @@ proc: BEGIN
     END LOOP;
     CLOSE c_lock;
 
-    SELECT a.user_id, a.currency, c.exponent, a.status, a.balance, a.available_balance, a.overdraft_limit,
+    SELECT a.user_id, a.currency, c.exponent, c.max_amount, c.min_fx_amount, u.kyc_status, a.status,
+           a.balance, a.available_balance, a.overdraft_limit,
            a.per_transaction_limit, a.daily_limit, IF(a.daily_spent_date = CURDATE(), a.daily_spent, 0)
-      INTO v_from_user, v_currency, v_exponent, v_status, v_balance, v_available, v_overdraft,
-           v_txn_limit, v_daily_limit, v_spent
-    FROM accounts a JOIN currencies c ON c.code = a.currency
+      INTO v_from_user, v_currency, v_exponent, v_max_amount, v_min_fx, v_kyc, v_status,
+           v_balance, v_available, v_overdraft, v_txn_limit, v_daily_limit, v_spent
+    FROM accounts a JOIN currencies c ON c.code = a.currency JOIN users u ON u.id = a.user_id
     WHERE a.id = p_from_account_id AND a.kind = 'customer';
     IF v_from_user IS NULL OR (p_owner_id IS NOT NULL AND v_from_user <> p_owner_id) THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
@@ -102,6 +115,9 @@ proc: BEGIN
         LEAVE proc;
     END IF;
 
+    IF v_kyc <> 'verified' THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'KYC_REQUIRED: money leaves an account only once its owner is verified';
+    END IF;
     IF v_status = 'frozen' THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_FROZEN: the sending account is frozen';
     ELSEIF v_status = 'closed' THEN
@@ -115,13 +131,18 @@ proc: BEGIN
                    WHEN a.id IS NULL THEN 'ACCOUNT_NOT_FOUND'
                    WHEN a.id = p_from_account_id THEN 'SAME_ACCOUNT'
                    WHEN j.amount IS NULL OR j.amount NOT REGEXP '^[0-9]{1,14}([.][0-9]{1,12})?$'
-                        OR fn_amount_error(CAST(j.amount AS DECIMAL(38,12)), v_exponent, FALSE) IS NOT NULL
                         THEN 'INVALID_AMOUNT'
+                   -- A good item costs one call; a bad one a second, to tell malformed from over the bound.
+                   WHEN fn_amount_error(CAST(j.amount AS DECIMAL(38,12)), v_exponent, FALSE, v_max_amount) IS NOT NULL
+                        THEN IF(fn_amount_error(CAST(j.amount AS DECIMAL(38,12)), v_exponent, FALSE, NULL) IS NULL,
+                                'AMOUNT_OUT_OF_RANGE', 'INVALID_AMOUNT')
                    WHEN CAST(j.amount AS DECIMAL(38,12)) > v_txn_limit THEN 'LIMIT_EXCEEDED'
                    WHEN a.status = 'frozen' THEN 'ACCOUNT_FROZEN'
                    WHEN a.status = 'closed' THEN 'ACCOUNT_CLOSED'
                    WHEN a.currency <> v_currency AND fx.rate IS NULL THEN 'FX_RATE_UNAVAILABLE'
-                   WHEN ROUND(CAST(j.amount AS DECIMAL(38,12)) * IFNULL(fx.rate, 1), tc.exponent) <= 0
+                   WHEN a.currency <> v_currency AND CAST(j.amount AS DECIMAL(38,12)) < v_min_fx
+                        THEN 'FX_AMOUNT_TOO_SMALL'
+                   WHEN TRUNCATE(CAST(j.amount AS DECIMAL(38,12)) * IFNULL(fx.rate, 1), tc.exponent) <= 0
                         THEN 'INVALID_AMOUNT'
                END AS code
         FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
@@ -149,6 +170,10 @@ proc: BEGIN
             WHEN 'SAME_ACCOUNT' THEN 'cannot transfer to the same account'
             WHEN 'INVALID_AMOUNT' THEN CONCAT('amount must be a positive decimal with at most ',
                                               v_exponent, ' decimal places, converting to more than zero')
+            WHEN 'AMOUNT_OUT_OF_RANGE' THEN CONCAT('one transaction moves at most ',
+                                                   CAST(ROUND(v_max_amount, v_exponent) AS CHAR))
+            WHEN 'FX_AMOUNT_TOO_SMALL' THEN CONCAT('a conversion needs at least ',
+                                                   CAST(ROUND(v_min_fx, v_exponent) AS CHAR))
             WHEN 'LIMIT_EXCEEDED' THEN 'amount is over the per-transaction limit'
             WHEN 'ACCOUNT_FROZEN' THEN 'the receiving account is frozen'
             WHEN 'ACCOUNT_CLOSED' THEN 'the receiving account is closed'
@@ -177,7 +202,7 @@ proc: BEGIN
                               parent_id, created_at)
     SELECT CONCAT('TX', LPAD(HEX(UUID_SHORT()), 16, '0')), 'transfer', 'completed', j.amount, v_currency,
            p_from_account_id, a.id,
-           IF(a.currency = v_currency, j.amount, ROUND(j.amount * (
+           IF(a.currency = v_currency, j.amount, TRUNCATE(j.amount * (
                SELECT r.rate FROM fx_rates r
                WHERE r.base_currency = v_currency AND r.quote_currency = a.currency AND r.valid_from <= NOW(6)
                ORDER BY r.valid_from DESC, r.id DESC LIMIT 1), tc.exponent)),

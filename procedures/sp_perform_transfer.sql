@@ -1,8 +1,14 @@
 -- sp_perform_transfer: move money from one customer account to another, in one call.
--- Same currency: sender -amount, receiver +amount. Different currencies: converted at the
--- rate in force (newest fx_rates row not in the future) and rounded half away from zero to
--- the receiver's exponent; the FX position GL accounts take the other legs (sender -100 JOD,
--- FX-JOD +100 JOD, FX-USD -141 USD, receiver +141 USD), so each currency nets to zero.
+-- Same currency: sender -amount, receiver +amount. Different currencies: at least the
+-- sender currency's min_fx_amount, converted at the rate in force (newest fx_rates row not
+-- in the future) and rounded DOWN to the receiver's exponent (in the bank's favour, so no
+-- round trip gains; a result of zero is refused); the FX position GL accounts take the other
+-- legs (sender -100 JOD, FX-JOD +100 JOD, FX-USD -141 USD, receiver +141 USD), so each
+-- currency nets to zero.
+-- Bounds: the amount is at most the sender currency's max_amount, and the day's total is the
+-- sender's daily_limit. There is no receiver limit: one that anyone could fill by paying you
+-- would be a denial of service. The sender's owner must have verified KYC. An overflow of a
+-- balance column is BALANCE_OUT_OF_RANGE, with nothing written.
 -- A fee (sender's currency) is its own pair of entries: sender -fee, fee income +fee.
 -- Locks the sender and receiver in ascending id order, then the GL accounts it needs in
 -- ascending id order; replays a known idempotency key under those locks.
@@ -15,9 +21,10 @@
 --             p_session_id (NULL: trusted caller), p_owner_id (NULL: staff; else the sender
 --             account must belong to this user).
 -- Errors: SESSION_REVOKED, FORBIDDEN (a staff call, p_owner_id NULL, by a non-staff user),
---         ACCOUNT_NOT_FOUND, SAME_ACCOUNT, IDEMPOTENCY_CONFLICT, ACCOUNT_FROZEN,
---         ACCOUNT_CLOSED, INVALID_AMOUNT, LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS,
---         FX_RATE_UNAVAILABLE.
+--         ACCOUNT_NOT_FOUND, SAME_ACCOUNT, IDEMPOTENCY_CONFLICT, KYC_REQUIRED, ACCOUNT_FROZEN,
+--         ACCOUNT_CLOSED, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE, LIMIT_EXCEEDED,
+--         DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL,
+--         BALANCE_OUT_OF_RANGE.
 -- Example: CALL sp_perform_transfer(7, '123456789012', 100.000, 0, 'rent', 'tr-1', 42, NULL, 42);
 DROP PROCEDURE IF EXISTS sp_perform_transfer;
 DELIMITER $$
@@ -32,9 +39,13 @@ CREATE PROCEDURE sp_perform_transfer(
     IN p_session_id CHAR(32),
     IN p_owner_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
+COMMENT 'sp_perform_transfer: move money from one customer account to another, in one call.'
 proc: BEGIN
     DECLARE v_to_id BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_exponent INT;
+    DECLARE v_max_amount DECIMAL(20,4);
+    DECLARE v_min_fx DECIMAL(20,4);
+    DECLARE v_kyc VARCHAR(16);
     DECLARE v_txn_id BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_hash BINARY(32);
     DECLARE v_error VARCHAR(128);
@@ -62,17 +73,26 @@ proc: BEGIN
     DECLARE v_fx_to_gl BIGINT UNSIGNED;
     DECLARE v_locked INT;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    -- A balance pushed past DECIMAL(20,4) (1264) or an arithmetic overflow (1690).
+    DECLARE EXIT HANDLER FOR 1264, 1690 BEGIN
+        ROLLBACK;
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'BALANCE_OUT_OF_RANGE: an account balance would leave its range';
+    END;
 
     CALL sp_assert_session(p_session_id, p_actor_id);
     IF p_session_id IS NOT NULL AND p_owner_id IS NULL THEN
         CALL sp_assert_staff(p_actor_id);
     END IF;
     SET @bank_actor_id = p_actor_id;
-    -- An account's currency never changes, so its exponent can be read before the locks.
-    SELECT (SELECT id FROM accounts WHERE account_number = p_to_account_number AND kind = 'customer'),
-           (SELECT c.exponent FROM accounts a JOIN currencies c ON c.code = a.currency
-            WHERE a.id = p_from_account_id)
-      INTO v_to_id, v_exponent;
+    -- An account's currency never changes, so its currency's rules can be read before the
+    -- locks (one row whether or not the accounts exist).
+    SELECT t.id, c.exponent, c.max_amount, c.min_fx_amount, u.kyc_status
+      INTO v_to_id, v_exponent, v_max_amount, v_min_fx, v_kyc
+    FROM (SELECT 1 AS one) x
+    LEFT JOIN accounts t ON t.account_number = p_to_account_number AND t.kind = 'customer'
+    LEFT JOIN accounts a ON a.id = p_from_account_id
+    LEFT JOIN currencies c ON c.code = a.currency
+    LEFT JOIN users u ON u.id = a.user_id;
     IF v_to_id IS NULL THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no account with that number';
     END IF;
@@ -117,8 +137,11 @@ proc: BEGIN
     IF p_from_account_id = v_to_id THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'SAME_ACCOUNT: cannot transfer to the same account';
     END IF;
-    SET v_error = IFNULL(fn_amount_error(p_amount, v_exponent, FALSE),
-                         fn_amount_error(v_fee, v_exponent, TRUE));
+    IF v_kyc <> 'verified' THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'KYC_REQUIRED: money leaves an account only once its owner is verified';
+    END IF;
+    SET v_error = IFNULL(fn_amount_error(p_amount, v_exponent, FALSE, v_max_amount),
+                         fn_amount_error(v_fee, v_exponent, TRUE, v_max_amount));
     IF v_error IS NOT NULL THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_error;
     END IF;
@@ -141,6 +164,9 @@ proc: BEGIN
     IF v_from_currency = v_to_currency THEN
         SET v_target = p_amount;
     ELSE
+        IF p_amount < v_min_fx THEN
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'FX_AMOUNT_TOO_SMALL: the amount is below the minimum for a conversion';
+        END IF;
         SET v_rate = NULL;
         SELECT rate INTO v_rate FROM fx_rates
         WHERE base_currency = v_from_currency AND quote_currency = v_to_currency AND valid_from <= NOW(6)
@@ -148,8 +174,8 @@ proc: BEGIN
         IF v_rate IS NULL THEN
             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'FX_RATE_UNAVAILABLE: no exchange rate for this currency pair';
         END IF;
-        -- ROUND on DECIMAL rounds half away from zero, to the receiver's ISO 4217 exponent.
-        SET v_target = ROUND(p_amount * v_rate, (SELECT exponent FROM currencies WHERE code = v_to_currency));
+        -- Down to the receiver's ISO 4217 exponent (amounts are positive: TRUNCATE is floor).
+        SET v_target = TRUNCATE(p_amount * v_rate, (SELECT exponent FROM currencies WHERE code = v_to_currency));
         IF v_target <= 0 THEN
             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_AMOUNT: the converted amount rounds to zero';
         END IF;

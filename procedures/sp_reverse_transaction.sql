@@ -6,7 +6,8 @@
 -- Parameters: p_transaction_id, p_reason, p_idempotency_key, p_actor_id (a manager).
 -- Errors: FORBIDDEN (the actor is not a manager or admin now, see sp_assert_role),
 --         TRANSACTION_NOT_FOUND, NOT_REVERSIBLE, ALREADY_REVERSED, ACCOUNT_CLOSED,
---         INSUFFICIENT_FUNDS, IDEMPOTENCY_CONFLICT, INVALID_ARGUMENT (no reason).
+--         INSUFFICIENT_FUNDS, IDEMPOTENCY_CONFLICT, INVALID_ARGUMENT (no reason),
+--         BALANCE_OUT_OF_RANGE.
 -- Example: CALL sp_reverse_transaction(1001, 'duplicate payment', 'rev-1001', 3);
 DROP PROCEDURE IF EXISTS sp_reverse_transaction;
 DELIMITER $$
@@ -45,6 +46,11 @@ proc: BEGIN
         WHERE transaction_id = p_transaction_id ORDER BY id;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    -- A balance pushed past DECIMAL(20,4) (1264) or an arithmetic overflow (1690).
+    DECLARE EXIT HANDLER FOR 1264, 1690 BEGIN
+        ROLLBACK;
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'BALANCE_OUT_OF_RANGE: an account balance would leave its range';
+    END;
 
     CALL sp_assert_role(p_actor_id, 'manager,admin');
     SET @bank_actor_id = p_actor_id;

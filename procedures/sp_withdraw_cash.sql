@@ -1,4 +1,7 @@
 -- sp_withdraw_cash: cash paid out of a customer account, within its limits and funds.
+-- By a teller (p_owner_id NULL) at the counter, or by the customer themself (p_owner_id set:
+-- ATM-like self-service, also within the currency's self_cash_max_amount and
+-- self_cash_daily_limit). The owner's KYC must be verified either way.
 -- Parameters: p_account_id, p_amount, p_description, p_idempotency_key, p_actor_id,
 --             p_session_id (NULL: trusted caller), p_owner_id (NULL: staff).
 -- Errors: see sp_move_cash.
@@ -14,6 +17,7 @@ CREATE PROCEDURE sp_withdraw_cash(
     IN p_session_id CHAR(32),
     IN p_owner_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
+COMMENT 'sp_withdraw_cash: cash paid out of a customer account, within its limits and funds.'
 BEGIN
     CALL sp_move_cash('withdrawal', p_account_id, p_amount, p_description, p_idempotency_key,
                       p_actor_id, p_session_id, p_owner_id);

@@ -88,6 +88,7 @@ API_PROCEDURES: tuple[str, ...] = (
     "sp_account_statement",
     # money
     "sp_deposit_cash",
+    "sp_top_up",
     "sp_withdraw_cash",
     "sp_perform_transfer",
     "sp_perform_batch_transfer",

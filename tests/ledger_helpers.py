@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -162,3 +164,18 @@ def batch(
         None,
         None,
     )
+
+
+@contextmanager
+def currency_bounds(admin_conn: Any, currency: str, **values: str) -> Iterator[None]:
+    """Set some of a currency's bounds (data, not code) for one test, then put them back."""
+    columns = ", ".join(values)
+    saved = query(admin_conn, f"SELECT {columns} FROM currencies WHERE code = %s", currency)[0]
+    assignments = ", ".join(f"{name} = %s" for name in values)
+    query(admin_conn, f"UPDATE currencies SET {assignments} WHERE code = %s",
+          *values.values(), currency)
+    try:
+        yield
+    finally:
+        query(admin_conn, f"UPDATE currencies SET {assignments} WHERE code = %s",
+              *saved.values(), currency)

@@ -56,7 +56,8 @@ class TestDoubleEntry:
         outcomes: dict[str, int] = {}
 
         def amount(currency: str) -> str:
-            return str(CURRENCY_STEP[currency] * rng.randint(1, 30000))
+            # From 1 up (the smallest conversion), with every decimal place in use.
+            return str(1 + CURRENCY_STEP[currency] * rng.randint(1, 30000))
 
         async def worker(conn, ops):
             for _ in range(ops):
@@ -364,3 +365,53 @@ class TestAuditAnchor:
     def test_verify_without_an_anchor_file_is_a_usage_error(self, own_database, tmp_path):
         assert audit_anchor.main(["verify", "--file", str(tmp_path / "none.json"),
                                   "--database", own_database.database]) == 2
+
+
+class TestFxLeaks:
+    """A conversion that pays out more than its quote, or quotes with a gainful cycle, are
+    reported: the FX position accounts would otherwise absorb the loss unseen."""
+
+    def test_an_overpaid_conversion_shows_in_the_fx_book(self, own_database):
+        conn = connect(own_database, dict_rows=True)
+        try:
+            user = new_user(conn)
+            jod, eur = open_account(conn, user, "JOD"), open_account(conn, user, "EUR")
+            deposit(conn, jod["id"], "10")
+            assert integrity_problems(conn) == []
+            # What the old half-up rounding did, at scale: 1.000 JOD at 1.3 credited 1.40 EUR.
+            fx = {r["currency"]: r["id"] for r in query(
+                conn, "SELECT id, currency FROM accounts WHERE gl_type = 'fx_position'")}
+            query(conn, "INSERT INTO transactions (reference, type, status, amount, currency, "
+                        "from_account_id, to_account_id, target_amount, target_currency, fx_rate, "
+                        "initiator_id) VALUES ('TXLEAK', 'transfer', 'completed', 1, 'JOD', %s, "
+                        "%s, 1.40, 'EUR', 1.3, 1)", jod["id"], eur["id"])
+            txn = query(conn, "SELECT id FROM transactions WHERE reference = 'TXLEAK'")[0]["id"]
+            for account, amount, currency in ((jod["id"], "-1", "JOD"), (fx["JOD"], "1", "JOD"),
+                                              (fx["EUR"], "-1.40", "EUR"),
+                                              (eur["id"], "1.40", "EUR")):
+                query(conn, "UPDATE accounts SET balance = balance + %s, "
+                            "available_balance = available_balance + %s WHERE id = %s",
+                      Decimal(amount), Decimal(amount), account)
+                query(conn, "INSERT INTO ledger_entries (transaction_id, account_id, amount, "
+                            "currency, balance_after, entry_type) VALUES (%s, %s, %s, %s, 0, "
+                            "'principal')", txn, account, Decimal(amount), currency)
+            found = {(row["check_name"], row["currency"]) for row in integrity_problems(conn)}
+            assert ("fx_conversion_overpaid", "EUR") in found
+            assert {("fx_position_negative", c) for c in ("JOD", "USD", "EUR")} <= found
+            assert not any(name.startswith(("unbalanced", "balance_")) for name, _ in found)
+        finally:
+            conn.close()
+
+    def test_a_quote_with_a_gainful_round_trip_is_reported(self, own_database):
+        conn = connect(own_database, dict_rows=True)
+        try:
+            assert integrity_problems(conn) == []
+            # The quote schema/06 replaced: USD->EUR->USD paid 1.00004.
+            query(conn, "INSERT INTO fx_rates (base_currency, quote_currency, rate, valid_from) "
+                        "VALUES ('EUR', 'USD', 1.087, NOW(6) - INTERVAL 1 SECOND)")
+            gains = [row for row in integrity_problems(conn)
+                     if row["check_name"] == "fx_round_trip_gain"]
+            assert {row["currency"] for row in gains} >= {"EUR", "USD"}
+            assert all(row["actual"] > 1 for row in gains)
+        finally:
+            conn.close()

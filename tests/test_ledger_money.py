@@ -224,11 +224,11 @@ class TestFx:
         ("source", "target", "amount", "expected"),
         [
             ("JOD", "USD", "100.000", "141.00"),  # 100 * 1.41
-            ("JOD", "USD", "0.500", "0.71"),  # 0.705 rounds half away from zero
-            ("JOD", "USD", "1.234", "1.74"),  # 1.73994
-            ("USD", "EUR", "10.01", "9.21"),  # 9.2092
-            ("EUR", "JOD", "1.01", "0.777"),  # 0.77669: JOD keeps three decimals
-            ("USD", "JOD", "0.01", "0.007"),  # 0.00709
+            ("JOD", "USD", "1.500", "2.11"),  # 2.115 rounds down, in the bank's favour
+            ("JOD", "USD", "1.234", "1.73"),  # 1.73994
+            ("USD", "EUR", "10.01", "9.20"),  # 9.2092
+            ("EUR", "JOD", "1.01", "0.776"),  # 0.77669: JOD keeps three decimals
+            ("USD", "JOD", "1.01", "0.716"),  # 0.71609
         ],
     )
     def test_conversion_rounds_to_the_target_exponent(
@@ -397,23 +397,23 @@ class TestBatch:
         items = [
             {"to_account_number": usd["account_number"], "amount": "100"},
             {"to_account_number": jod["account_number"], "amount": 1.5},
-            {"to_account_number": usd["account_number"], "amount": "0.500", "description": "tip"},
+            {"to_account_number": usd["account_number"], "amount": "1.500", "description": "tip"},
         ]
         rows = batch(app_conn, customer["main"]["id"], json.dumps(items), description="mixed")
         assert [r["target_amount"] for r in rows[1:]] == [
             Decimal("141.00"),
             Decimal("1.500"),
-            Decimal("0.71"),
+            Decimal("2.11"),
         ]
         assert rows[3]["description"] == "tip" and rows[1]["description"] == "mixed"
-        assert balance(admin_conn, usd["id"]) == Decimal("141.71")
-        assert balance(admin_conn, customer["main"]["id"]) == Decimal("898.000")
+        assert balance(admin_conn, usd["id"]) == Decimal("143.11")
+        assert balance(admin_conn, customer["main"]["id"]) == Decimal("897.000")
         afters = query(
             admin_conn,
             "SELECT balance_after FROM ledger_entries WHERE account_id=%s ORDER BY id",
             usd["id"],
         )
-        assert [r["balance_after"] for r in afters] == [Decimal("141.00"), Decimal("141.71")]
+        assert [r["balance_after"] for r in afters] == [Decimal("141.00"), Decimal("143.11")]
         sender = query(
             admin_conn,
             "SELECT balance_after FROM ledger_entries WHERE account_id=%s ORDER BY id",
@@ -422,7 +422,7 @@ class TestBatch:
         assert [r["balance_after"] for r in sender][-3:] == [
             Decimal("900.000"),
             Decimal("898.500"),
-            Decimal("898.000"),
+            Decimal("897.000"),
         ]
         assert integrity_problems(admin_conn) == []
 

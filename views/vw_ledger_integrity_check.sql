@@ -7,6 +7,12 @@
 --   audit_hash_mismatch     an audit row's content no longer matches its hash
 --   audit_chain_broken      an audit row's prev_hash is not the previous row's hash, or a row is missing
 --   audit_head_mismatch     the chain head does not point at the last audit row
+--   fx_conversion_overpaid  a conversion credited more than its amount at its recorded rate
+--   fx_round_trip_gain      a cycle of published quotes (A->B->A, A->B->C->A) multiplies to
+--                           more than one: round trips would pay out
+--   fx_position_negative    the FX book (vw_fx_position) is worth less than zero in a base
+--                           currency, beyond one minor unit: money leaked through conversions
+--                           (or rates moved against the bank since; either way, look)
 DROP VIEW IF EXISTS vw_ledger_integrity_check;
 CREATE VIEW vw_ledger_integrity_check AS
 SELECT 'unbalanced_transaction' AS check_name, 'transaction' AS subject_type,
@@ -52,4 +58,27 @@ SELECT 'audit_head_mismatch', 'audit_chain_head', h.id, NULL, NULL, NULL
 FROM audit_chain_head h
 LEFT JOIN audit_log l ON l.id = h.last_id
 WHERE (h.last_id > 0 AND (l.id IS NULL OR l.row_hash <> h.last_hash))
-   OR h.last_id <> (SELECT IFNULL(MAX(id), 0) FROM audit_log);
+   OR h.last_id <> (SELECT IFNULL(MAX(id), 0) FROM audit_log)
+UNION ALL
+SELECT 'fx_conversion_overpaid', 'transaction', t.id, t.target_currency,
+       t.amount * t.fx_rate, t.target_amount
+FROM transactions t
+WHERE t.target_currency <> t.currency AND t.type <> 'batch'
+  AND t.target_amount > t.amount * t.fx_rate
+UNION ALL
+SELECT 'fx_round_trip_gain', 'fx_rate', x.id, x.base_currency, 1, x.rate * y.rate
+FROM vw_fx_rates_current x
+JOIN vw_fx_rates_current y ON y.base_currency = x.quote_currency AND y.quote_currency = x.base_currency
+WHERE x.rate * y.rate > 1
+UNION ALL
+SELECT 'fx_round_trip_gain', 'fx_rate', x.id, x.base_currency, 1, x.rate * y.rate * z.rate
+FROM vw_fx_rates_current x
+JOIN vw_fx_rates_current y ON y.base_currency = x.quote_currency AND y.quote_currency <> x.base_currency
+JOIN vw_fx_rates_current z ON z.base_currency = y.quote_currency AND z.quote_currency = x.base_currency
+WHERE x.rate * y.rate * z.rate > 1
+UNION ALL
+SELECT 'fx_position_negative', 'currency', NULL, f.base_currency, 0, SUM(f.value_in_base)
+FROM vw_fx_position f
+JOIN currencies c ON c.code = f.base_currency
+GROUP BY f.base_currency, c.exponent
+HAVING SUM(f.value_in_base) < -1 / POWER(10, c.exponent);

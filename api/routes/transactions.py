@@ -1,8 +1,9 @@
 """/transactions: deposit, withdraw, transfer, batch, history, one transaction, reversal.
 
 Each money route is one procedure call: the procedure checks the session, ownership
-(p_owner_id), status, limits and funds, and replays an earlier result for a repeated
-Idempotency-Key.
+(p_owner_id), KYC, status, limits and funds, and replays an earlier result for a repeated
+Idempotency-Key. Cash is a teller's act: a deposit by staff (`money:cash_any`) is cash at
+the counter, a customer's own deposit is a top-up from an external funding source.
 """
 
 from __future__ import annotations
@@ -84,14 +85,19 @@ async def deposit(
     request: Request, response: Response, body: DepositRequest, caller: Caller,
     key: IdempotencyKey, ledger: LedgerDep, currencies: Currencies,
 ) -> TransactionResponse:
-    """Cash in: into your own account, or (teller, manager, admin) any customer's."""
+    """Staff: cash in to any customer's account. Customer: a top-up of your own account."""
     owner = _cash_owner(caller)
 
     async def run() -> TransactionResponse:
-        row = await ledger.deposit(account_id=body.account_id, amount=body.amount,
-                                   description=body.description, key=key,
-                                   actor_id=caller.user_id, session_id=caller.session_id,
-                                   owner_id=owner)
+        if owner is None:
+            row = await ledger.deposit(account_id=body.account_id, amount=body.amount,
+                                       description=body.description, key=key,
+                                       actor_id=caller.user_id, session_id=caller.session_id,
+                                       owner_id=None)
+        else:
+            row = await ledger.top_up(account_id=body.account_id, amount=body.amount,
+                                      description=body.description, key=key,
+                                      actor_id=caller.user_id, session_id=caller.session_id)
         return TransactionResponse.of(row, currencies)
 
     return _replayed(response, await _counted(request, "deposit", run()))

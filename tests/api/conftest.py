@@ -97,13 +97,16 @@ class Bank:
             cur.execute(statement, args)
             return list(cur.fetchall() or [])
 
-    async def person(self, role: str = "customer", *, password: str = PASSWORD) -> Person:
+    async def person(self, role: str = "customer", *, password: str = PASSWORD,
+                     kyc: str = "verified") -> Person:
         username = unique()
         response = await self.client.post("/auth/register", json={
             "username": username, "password": password, "email": f"{username}@example.com",
             "full_name": f"Test {username}", "date_of_birth": "1990-01-01"})
         assert response.status_code == 201, response.text
         user_id = response.json()["id"]
+        # KYC is a staff decision; tests state the outcome they need (money out needs verified).
+        self.sql("UPDATE users SET kyc_status = %s WHERE id = %s", kyc, user_id)
         if role != "customer":
             # Staff are appointed by an administrator, not self-registered.
             self.sql("UPDATE users SET role = %s WHERE id = %s", role, user_id)

@@ -153,3 +153,93 @@ class TestBatch:
         response = await client.post("/transactions/batch", headers=payer.money_headers(),
                                      json={"from_account_id": src["id"], "transfers": items})
         assert response.status_code == 422
+
+
+class TestFunding:
+    """POST /transactions/deposit: cash at a teller's counter, a bounded top-up for a customer."""
+
+    def other_leg(self, bank, transaction_id: int) -> str:
+        rows = bank.sql("SELECT a.gl_type FROM ledger_entries e JOIN accounts a "
+                        "ON a.id = e.account_id WHERE e.transaction_id = %s "
+                        "AND a.kind = 'system'", transaction_id)
+        return str(rows[0]["gl_type"])
+
+    async def test_a_customer_cannot_mint_money(self, bank, client):
+        person = await bank.person()
+        account = await bank.account(person, "JOD")
+
+        async def deposit(amount: str):
+            return await client.post("/transactions/deposit", headers=person.money_headers(),
+                                     json={"account_id": account["id"], "amount": amount})
+
+        # The report: 201 for almost 10^13 "cash", then spendable.
+        huge = await deposit("9999999999999.999")
+        assert (huge.status_code, huge.json()["code"]) == (422, "AMOUNT_OUT_OF_RANGE")
+        over = await deposit("1000.001")
+        assert (over.status_code, over.json()["code"]) == (422, "LIMIT_EXCEEDED")
+        ok = await deposit("1000.000")
+        assert ok.status_code == 201, ok.text
+        assert ok.json()["type"] == "deposit"
+        assert self.other_leg(bank, ok.json()["id"]) == "external_funding"
+        assert (await deposit("1000.000")).status_code == 201
+        daily = await deposit("0.001")
+        assert (daily.status_code, daily.json()["code"]) == (422, "DAILY_LIMIT_EXCEEDED")
+        assert await bank.balance(person, account["id"]) == "2000.000"
+
+    async def test_a_teller_deposit_is_cash(self, bank, client):
+        customer, teller = await bank.person(), await bank.person("teller")
+        account = await bank.account(customer, "USD")
+        cash = await client.post("/transactions/deposit", headers=teller.money_headers(),
+                                 json={"account_id": account["id"], "amount": "5000.00"})
+        assert cash.status_code == 201, cash.text
+        assert self.other_leg(bank, cash.json()["id"]) == "cash_vault"
+        assert await bank.balance(customer, account["id"]) == "5000.00"
+
+
+class TestKyc:
+    async def test_money_out_needs_verified_kyc(self, bank, client):
+        person = await bank.person(kyc="pending")
+        account = await bank.account(person, "JOD", deposit="100.000")  # money in is fine
+        other = await bank.account(await bank.person(), "JOD")
+        attempts = [
+            ("/transactions/withdraw", {"account_id": account["id"], "amount": "1"}),
+            ("/transactions/transfer", {"from_account_id": account["id"], "amount": "1",
+                                        "to_account_number": other["account_number"]}),
+            ("/transactions/batch", {"from_account_id": account["id"], "transfers": [
+                {"to_account_number": other["account_number"], "amount": "1"}]}),
+        ]
+        for path, body in attempts:
+            response = await client.post(path, headers=person.money_headers(), json=body)
+            assert (response.status_code, response.json()["code"]) == (403, "KYC_REQUIRED"), path
+        assert await bank.balance(person, account["id"]) == "100.000"
+        bank.sql("UPDATE users SET kyc_status = 'verified' WHERE id = %s", person.id)
+        path, body = attempts[1]
+        response = await client.post(path, headers=person.money_headers(), json=body)
+        assert response.status_code == 201, response.text
+
+
+class TestOverflow:
+    async def test_a_vault_at_its_range_gives_a_specific_error_and_writes_nothing(
+        self, bank, client
+    ):
+        customer, teller = await bank.person(), await bank.person("teller")
+        account = await bank.account(customer, "USD")
+        vault = bank.sql("SELECT id, balance, available_balance FROM accounts "
+                         "WHERE gl_type = 'cash_vault' AND currency = 'USD'")[0]
+        edge = Decimal("-9999999999999999.9950")  # DECIMAL(20,4) ends at -9999999999999999.9999
+        before = bank.sql("SELECT COUNT(*) AS n FROM ledger_entries")[0]["n"]
+        bank.sql("UPDATE accounts SET balance = %s, available_balance = %s WHERE id = %s",
+                 edge, edge, vault["id"])
+        try:
+            response = await client.post("/transactions/deposit", headers=teller.money_headers(),
+                                         json={"account_id": account["id"], "amount": "0.01"})
+        finally:
+            # Back by the same shift, so the cached balance matches its entries again.
+            shift = vault["balance"] - edge
+            bank.sql("UPDATE accounts SET balance = balance + %s, "
+                     "available_balance = available_balance + %s WHERE id = %s",
+                     shift, shift, vault["id"])
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "BALANCE_OUT_OF_RANGE"
+        assert bank.sql("SELECT COUNT(*) AS n FROM ledger_entries")[0]["n"] == before
+        assert await bank.balance(customer, account["id"]) == "0.00"
