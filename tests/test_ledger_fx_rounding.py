@@ -55,19 +55,17 @@ def quote(conn: Any, source: str, target: str) -> Decimal:
 @pytest.fixture(scope="module")
 def wallet(addresses) -> Iterator[dict[str, Any]]:
     """One verified customer with a well-funded, high-limit account in each currency."""
-    admin = connect(addresses.admin, dict_rows=True)
-    app = connect(addresses.app, dict_rows=True)
+    admin = connect(addresses.admin, dict_rows=True)  # a system actor: NULL sessions allowed
     try:
         user = new_user(admin)
         accounts = {}
         for currency in EXPONENT:
-            account = open_account(app, user, currency)
-            call(app, "sp_set_account_limits", account["id"], None, "1000000", "1000000000", 1)
-            deposit(app, account["id"], FLOAT)
+            account = open_account(admin, user, currency)
+            call(admin, "sp_set_account_limits", account["id"], None, "1000000", "1000000000", 1)
+            deposit(admin, account["id"], FLOAT)
             accounts[currency] = account
         yield {"user": user, "accounts": accounts}
     finally:
-        app.close()
         admin.close()
 
 
