@@ -102,6 +102,14 @@ class TestDocs:
         readme = Path(__file__).resolve().parents[2] / "README.md"
         assert permission_table_markdown() in readme.read_text()
 
+    def test_readme_error_table_matches_the_code(self):
+        from pathlib import Path
+
+        from api.errors import error_table_markdown
+
+        readme = Path(__file__).resolve().parents[2] / "README.md"
+        assert error_table_markdown() in readme.read_text()
+
 
 class TestErrorTable:
     def test_every_code_a_procedure_or_trigger_raises_has_one_status(self):
