@@ -63,14 +63,19 @@ def addresses(admin_url: str, database: str) -> RoleAddresses:
     )
 
 
-@pytest.fixture
-def admin_conn(addresses: RoleAddresses) -> Iterator[Any]:
-    """PyMySQL connection to the test database as admin (autocommit, dict rows)."""
-    conn = connect(addresses.admin, dict_rows=True)
+def connected(address: DatabaseAddress) -> Iterator[Any]:
+    """A PyMySQL connection (autocommit, dict rows) for the life of a fixture."""
+    conn = connect(address, dict_rows=True)
     try:
         yield conn
     finally:
         conn.close()
+
+
+@pytest.fixture
+def admin_conn(addresses: RoleAddresses) -> Iterator[Any]:
+    """PyMySQL connection to the test database as admin (autocommit, dict rows)."""
+    yield from connected(addresses.admin)
 
 
 @pytest.fixture
@@ -80,18 +85,10 @@ def app_conn(addresses: RoleAddresses) -> Iterator[Any]:
     Those tests pass a NULL session (a trusted caller), which bank_app is refused
     (SESSION_REQUIRED); what bank_app itself may do is tested through `bank_app_conn`.
     """
-    conn = connect(addresses.admin, dict_rows=True)
-    try:
-        yield conn
-    finally:
-        conn.close()
+    yield from connected(addresses.admin)
 
 
 @pytest.fixture
 def bank_app_conn(addresses: RoleAddresses) -> Iterator[Any]:
     """PyMySQL connection to the test database as bank_app, the API's login."""
-    conn = connect(addresses.app, dict_rows=True)
-    try:
-        yield conn
-    finally:
-        conn.close()
+    yield from connected(addresses.app)
