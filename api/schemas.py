@@ -203,6 +203,22 @@ NewPassword = Annotated[str, Field(min_length=1, max_length=128, json_schema_ext
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 FullName = Annotated[SafeText, Field(min_length=1, max_length=200)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ()-]{5,19}$")]
+
+
+def _calendar_date_text(value: Any) -> Any:
+    # pydantic would read a number as a Unix time (0 -> 1970-01-01): dates are text only.
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return value
+    raise ValueError("must be a calendar date written YYYY-MM-DD")
+
+
+def _past_date(value: date) -> date:
+    if value >= date.today() or value.year < 1900:
+        raise ValueError("date_of_birth must be a past date after 1900")
+    return value
+
+
+DateOfBirth = Annotated[date, BeforeValidator(_calendar_date_text), AfterValidator(_past_date)]
 AccountType = Literal["savings", "checking", "wallet", "fixed_deposit"]
 CurrencyCode = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$",
                                     examples=["JOD"])]
@@ -246,24 +262,13 @@ class RegisterRequest(Body):
     password: NewPassword
     email: Email
     full_name: FullName
-    date_of_birth: date
+    date_of_birth: DateOfBirth
     phone: Phone | None = None
 
     @field_validator("username")
     @classmethod
     def _normalised(cls, value: str) -> str:
         return normalise_username(value)
-
-    @field_validator("date_of_birth")
-    @classmethod
-    def _in_the_past(cls, value: date) -> date:
-        return _past_date(value)
-
-
-def _past_date(value: date) -> date:
-    if value >= date.today() or value.year < 1900:
-        raise ValueError("date_of_birth must be a past date after 1900")
-    return value
 
 
 class LoginRequest(Body):
@@ -333,12 +338,7 @@ class ProfileUpdateRequest(Body):
     full_name: FullName | None = None
     email: Email | None = None
     phone: Phone | None = None
-    date_of_birth: date | None = None
-
-    @field_validator("date_of_birth")
-    @classmethod
-    def _in_the_past(cls, value: date | None) -> date | None:
-        return None if value is None else _past_date(value)
+    date_of_birth: DateOfBirth | None = None
 
 
 class PinRequest(Body):

@@ -81,6 +81,17 @@ class TestMalformedRequests:
         assert_problem(response, 422)
         assert response.json()["details"][0]["type"] == "extra_forbidden"
 
+    @pytest.mark.parametrize("value", [0, 86400, "0", "19900101", "1990-01-01T00:00:00Z"])
+    async def test_dates_of_birth_are_calendar_dates_only(self, client, funded, value):
+        person, _ = funded
+        profile = await client.put("/users/profile", headers=person.auth,
+                                   json={"date_of_birth": value})
+        assert_problem(profile, 422)
+        register = await client.post("/auth/register", json={
+            "username": "dob_probe", "password": "Tr1cky-Harbour-Lantern",
+            "email": "dob@example.com", "full_name": "D O B", "date_of_birth": value})
+        assert_problem(register, 422)
+
     async def test_validation_errors_never_echo_secrets(self, client):
         response = await client.post("/auth/register", json={
             "username": "ok_name", "password": "Sup3r-Secret-Value", "email": "bad",
