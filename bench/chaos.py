@@ -43,8 +43,9 @@ from typing import Any
 import httpx
 
 from api.config import DatabaseAddress
+from scripts.db_connection import connect
 from scripts.dbserver import PrivateServer
-from scripts.migrate import connect, migrate
+from scripts.migrate import migrate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "bank_chaos"

@@ -33,8 +33,9 @@ from typing import Any
 import httpx
 
 from api.config import DatabaseAddress, get_settings
+from scripts.db_connection import connect
 from scripts.dbserver import resolve_admin_url
-from scripts.migrate import connect, drop_database, migrate
+from scripts.migrate import drop_database, migrate
 
 REPO = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).with_name("http_bench.lua")

@@ -30,7 +30,7 @@ import pymysql  # type: ignore[import-untyped]
 import pymysql.cursors  # type: ignore[import-untyped]
 
 from api.config import DatabaseAddress, get_settings
-from scripts.migrate import connect
+from scripts.db_connection import connect
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GENESIS_HASH = "0" * 64

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from api.config import DatabaseAddress
-from scripts.migrate import connect, drop_database, migrate
+from scripts.db_connection import connect
+from scripts.migrate import drop_database, migrate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # A child that records its pid and sleeps: a stand-in for uvicorn.

@@ -32,8 +32,8 @@ from fastapi import FastAPI
 from api.config import DatabaseAddress
 from api.errors import DatabaseBusy, ServiceUnavailable
 from api.main import create_app
+from scripts.db_connection import connect
 from scripts.dbserver import default_server
-from scripts.migrate import connect
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FAST = {"db_lock_wait_seconds": 2, "db_pool_wait_seconds": 1.0, "db_read_timeout_seconds": 1.5,
