@@ -3,8 +3,9 @@
 The model is Flyway's: versioned files are applied once, in order, and recorded with a
 checksum; repeatable objects are re-created from their files on every run.
 
-1. `schema/NN_*.sql` in numeric order, each applied once and recorded with its SHA-256
-   in `schema_migrations`; an applied file that has since changed, or has gone, is an error.
+1. `schema/NN_*.sql` (`SCHEMA_FILE_PATTERN` in api/config.py) in numeric order, each applied
+   once and recorded with its SHA-256 in `schema_migrations`; an applied file that has
+   since changed, or has gone, is an error.
 2. `procedures/`, `triggers/`, `views/` (`*.sql`, name order) re-created on every run;
    each file drops its own object first. Views that need a view not yet created are
    retried until no more progress is made. Objects whose file was removed are dropped.
@@ -37,7 +38,7 @@ from typing import Any
 
 import pymysql  # type: ignore[import-untyped]
 
-from api.config import REPO_ROOT, DatabaseAddress, Settings, get_settings
+from api.config import REPO_ROOT, SCHEMA_FILE_PATTERN, DatabaseAddress, Settings, get_settings
 from scripts.db_connection import column, connect, quote_identifier, tuple_cursor
 from scripts.db_roles import (
     OWNER,
@@ -55,7 +56,6 @@ SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTIO
 REPEATABLE_DIRS = ("procedures", "triggers", "views")
 # ER_NO_SUCH_TABLE, ER_VIEW_INVALID: a view names a view that is not there (yet).
 MISSING_OBJECT_ERRORS = frozenset({1146, 1356})
-SCHEMA_FILE = re.compile(r"^(\d+)_[\w.-]+\.sql$")
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_$]{1,64}$")
 LOCK_TIMEOUT_SECONDS = 600
 
@@ -170,7 +170,7 @@ def schema_files(root: Path = REPO_ROOT) -> list[SchemaFile]:
     """`root/schema/NN_*.sql` in numeric order, with their SHA-256."""
     found: list[tuple[int, str, Path]] = []
     for path in (root / "schema").glob("*.sql"):
-        match = SCHEMA_FILE.match(path.name)
+        match = SCHEMA_FILE_PATTERN.match(path.name)
         if match is None:
             raise MigrationError(f"schema/{path.name}: schema files must be named NN_name.sql")
         found.append((int(match.group(1)), path.name, path))

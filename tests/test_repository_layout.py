@@ -1,14 +1,66 @@
-"""The migrator's three parts (splitter, runner, grants) each in a module named after it."""
+"""One repository root, one schema-file pattern, and the migrator's three parts in their homes."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 
-from api.config import REPO_ROOT, DatabaseAddress, Settings, get_settings
-from scripts import db_roles, migrate, sql_splitter
+import pytest
+
+from api import config
+from api.config import REPO_ROOT, SCHEMA_FILE_PATTERN, DatabaseAddress, Settings, get_settings
+from scripts import db_roles, dbserver, migrate, sql_splitter
 from scripts.db_connection import column, connect, tuple_cursor
+
+# Where a module works out the repository root from its own path.
+_ROOT_FROM_FILE = re.compile(r"Path\(__file__\)\.resolve\(\)\.(parent\.parent|parents\[\d\])")
+_OWN_ROOT_ALLOWED = {"api/config.py", "scripts/dbserver.py"}
+
+
+def _python_files() -> list[Path]:
+    return [path for folder in ("api", "scripts", "bench", "tests")
+            for path in (REPO_ROOT / folder).rglob("*.py")]
+
+
+class TestOneRepositoryRoot:
+    def test_only_config_and_dbserver_compute_the_root(self) -> None:
+        computing = sorted(str(path.relative_to(REPO_ROOT)) for path in _python_files()
+                           if _ROOT_FROM_FILE.search(path.read_text(encoding="utf-8")))
+        assert sorted(set(computing) - _OWN_ROOT_ALLOWED) == []
+
+    def test_dbserver_root_is_the_config_root(self) -> None:
+        assert dbserver.REPO_ROOT == REPO_ROOT
+        assert (REPO_ROOT / "schema").is_dir() and (REPO_ROOT / "pyproject.toml").is_file()
+
+    def test_dbserver_imports_with_the_standard_library_alone(self) -> None:
+        """`-S` hides site-packages (the venv's pydantic and PyMySQL included)."""
+        script = "import scripts.dbserver as d; print(d.REPO_ROOT)"
+        result = subprocess.run([sys.executable, "-S", "-c", script], cwd=REPO_ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert Path(result.stdout.strip()) == REPO_ROOT
+
+
+class TestOneSchemaFilePattern:
+    def test_the_migrator_uses_the_config_pattern(self) -> None:
+        assert migrate.SCHEMA_FILE_PATTERN is config.SCHEMA_FILE_PATTERN
+        assert not hasattr(migrate, "SCHEMA_FILE")
+
+    @pytest.mark.parametrize(("name", "version"), [("01_core.sql", 1), ("12_a.b-c.sql", 12)])
+    def test_versioned_names_match(self, name: str, version: int) -> None:
+        match = SCHEMA_FILE_PATTERN.match(name)
+        assert match is not None and int(match.group(1)) == version
+
+    @pytest.mark.parametrize("name", ["core.sql", "01-core.sql", "01_core.sql.bak", "01_a b.sql"])
+    def test_other_names_do_not(self, name: str) -> None:
+        assert SCHEMA_FILE_PATTERN.match(name) is None
+
+    def test_every_schema_file_on_disk_matches(self) -> None:
+        names = [path.name for path in (REPO_ROOT / "schema").glob("*.sql")]
+        assert names and all(SCHEMA_FILE_PATTERN.match(name) for name in names)
 
 
 class TestMigratorParts:
