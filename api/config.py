@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -18,7 +19,11 @@ DEFAULT_DB_PASSWORDS = {
     "worker_db_password": "bank_worker_local_pw",
     "readonly_db_password": "bank_readonly_local_pw",
 }
+# The one repository root (scripts/dbserver.py computes its own: it runs before the venv).
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# A versioned schema file, `schema/NN_name.sql`; group 1 is its number. The migrator
+# refuses any other name in schema/, so whatever lists applied versions uses this too.
+SCHEMA_FILE_PATTERN = re.compile(r"^(\d+)_[\w.-]+\.sql$")
 
 
 class DatabaseAddress(BaseModel):

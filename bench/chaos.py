@@ -42,11 +42,11 @@ from typing import Any
 
 import httpx
 
-from api.config import DatabaseAddress
+from api.config import REPO_ROOT, DatabaseAddress
+from scripts.db_connection import connect
 from scripts.dbserver import PrivateServer
-from scripts.migrate import connect, migrate
+from scripts.migrate import migrate
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "bank_chaos"
 PASSWORD = "Chaos-Harbour-Lantern-7"
 AMOUNT = Decimal("0.010")

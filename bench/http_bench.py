@@ -32,11 +32,11 @@ from typing import Any
 
 import httpx
 
-from api.config import DatabaseAddress, get_settings
+from api.config import REPO_ROOT, DatabaseAddress, get_settings
+from scripts.db_connection import connect
 from scripts.dbserver import resolve_admin_url
-from scripts.migrate import connect, drop_database, migrate
+from scripts.migrate import drop_database, migrate
 
-REPO = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).with_name("http_bench.lua")
 PASSWORD = "Bench-Harbour-Lantern-7"
 
@@ -117,7 +117,7 @@ def start_server(
     ]
     return subprocess.Popen(
         command,
-        cwd=REPO,
+        cwd=REPO_ROOT,
         env={**os.environ, **env},
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     admin_url = resolve_admin_url()
     database = f"bank_bench_{secrets.token_hex(4)}"
-    run_dir = REPO / ".run" / "bench"
+    run_dir = REPO_ROOT / ".run" / "bench"
     run_dir.mkdir(parents=True, exist_ok=True)
     users_file = run_dir / "users.txt"
     print(f"migrating {database} ...", flush=True)

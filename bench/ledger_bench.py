@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import aiomysql
 
 from api.config import DatabaseAddress, get_settings
+from scripts.db_connection import connect
 from scripts.dbserver import resolve_admin_url
-from scripts.migrate import connect, drop_database, migrate
+from scripts.migrate import drop_database, migrate
 
 BENCH_DB = "bank_bench"
 ACCOUNTS = 2000

@@ -29,10 +29,9 @@ from typing import Any
 import pymysql  # type: ignore[import-untyped]
 import pymysql.cursors  # type: ignore[import-untyped]
 
-from api.config import DatabaseAddress, get_settings
-from scripts.migrate import connect
+from api.config import REPO_ROOT, DatabaseAddress, get_settings
+from scripts.db_connection import connect
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 GENESIS_HASH = "0" * 64
 # Every row from the anchor on, with whether its stored hash matches its content.
 _CHAIN_FROM = (

@@ -15,8 +15,8 @@ import argparse
 
 from api.config import DatabaseAddress, get_settings
 from api.security.pii import PiiCipher
+from scripts.db_connection import connect
 from scripts.dbserver import resolve_admin_url
-from scripts.migrate import connect
 
 DEMO_PEOPLE = {
     "alice": ("Alice Haddad", "alice@example.com", "+962 7 9000 0001"),

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from api.config import DatabaseAddress, get_settings
+from scripts.db_connection import connect
 from scripts.dbserver import resolve_admin_url
-from scripts.migrate import connect, drop_database, migrate
+from scripts.migrate import drop_database, migrate
 
 
 @dataclass(frozen=True)

@@ -31,19 +31,11 @@ from ledger_helpers import (
 )
 from pydantic import ValidationError
 
-from api.config import DEFAULT_DB_PASSWORDS, DatabaseAddress, Settings, get_settings
+from api.config import DEFAULT_DB_PASSWORDS, REPO_ROOT, DatabaseAddress, Settings, get_settings
 from api.errors import known_codes
-from scripts.migrate import (
-    API_PROCEDURES,
-    OWNER,
-    REPO_ROOT,
-    ROLES,
-    all_accounts,
-    connect,
-    drop_database,
-    migrate,
-    owner_address,
-)
+from scripts.db_connection import connect
+from scripts.db_roles import API_PROCEDURES, OWNER, ROLES, all_accounts, owner_address
+from scripts.migrate import drop_database, migrate
 
 ACCESS_DENIED = {1142, 1143, 1370, 1044}  # table, column, routine, database
 LEDGER_PY = REPO_ROOT / "api" / "ledger.py"
@@ -124,7 +116,7 @@ class TestAllowList:
         assert len(called) >= 20, called  # the parser still finds the calls
         missing = sorted(called - set(API_PROCEDURES))
         assert not missing, (
-            f"api/ledger.py calls {missing}: add them to API_PROCEDURES in scripts/migrate.py")
+            f"api/ledger.py calls {missing}: add them to API_PROCEDURES in scripts/db_roles.py")
         grantees = routine_grantees(admin_conn, database)
         hosts = get_settings().db_user_hosts
         for name in sorted(called):

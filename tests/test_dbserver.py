@@ -12,6 +12,7 @@ import pymysql
 import pytest
 
 from api.config import DatabaseAddress
+from scripts.db_connection import connect
 from scripts.dbserver import (
     INSTALL_DB_BINARIES,
     MAX_SOCKET_PATH,
@@ -22,7 +23,6 @@ from scripts.dbserver import (
     find_server_binary,
     socket_path_for,
 )
-from scripts.migrate import connect
 
 # Small enough to start in a second or two next to the main test server.
 SMALL = {

@@ -11,8 +11,9 @@ from ledger_helpers import integrity_problems, query
 
 from api.config import DatabaseAddress, get_settings
 from api.security.pii import PiiCipher
+from scripts.db_connection import connect
 from scripts.demo_profiles import DEMO_PEOPLE, fill_profiles
-from scripts.migrate import connect, drop_database, migrate
+from scripts.migrate import drop_database, migrate
 
 
 @pytest.fixture(scope="module")

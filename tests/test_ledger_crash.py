@@ -23,8 +23,9 @@ from ledger_helpers import (
 )
 
 from api.config import DatabaseAddress
+from scripts.db_connection import connect
 from scripts.dbserver import PrivateServer
-from scripts.migrate import connect, migrate
+from scripts.migrate import migrate
 
 SMALL = {"innodb-buffer-pool-size": "128M", "innodb-log-file-size": "48M", "max-connections": "100"}
 

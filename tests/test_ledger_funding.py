@@ -29,7 +29,8 @@ from ledger_helpers import (
 )
 
 from api.config import DatabaseAddress
-from scripts.migrate import connect, drop_database, migrate
+from scripts.db_connection import connect
+from scripts.migrate import drop_database, migrate
 
 
 def gl_account(admin_conn: Any, gl_type: str, currency: str) -> int:

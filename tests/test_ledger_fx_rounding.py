@@ -27,7 +27,7 @@ from ledger_helpers import (
     transfer,
 )
 
-from scripts.migrate import connect
+from scripts.db_connection import connect
 
 EXPONENT = {"JOD": 3, "USD": 2, "EUR": 2}
 PAIRS = [(a, b) for a in EXPONENT for b in EXPONENT if a != b]

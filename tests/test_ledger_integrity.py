@@ -26,7 +26,8 @@ from ledger_helpers import (
 
 from api.config import DatabaseAddress
 from scripts import audit_anchor
-from scripts.migrate import connect, drop_database, migrate
+from scripts.db_connection import connect
+from scripts.migrate import drop_database, migrate
 
 CURRENCY_STEP = {"JOD": Decimal("0.001"), "USD": Decimal("0.01"), "EUR": Decimal("0.01")}
 

@@ -14,22 +14,19 @@ from typing import Any
 import pymysql
 import pytest
 
-from api.config import DatabaseAddress, get_settings
+from api.config import REPO_ROOT, DatabaseAddress, get_settings
+from scripts.db_connection import connect
+from scripts.db_roles import OWNER, OWNER_ROLE, ROLES
 from scripts.migrate import (
-    OWNER,
-    OWNER_ROLE,
     REPEATABLE_DIRS,
-    REPO_ROOT,
-    ROLES,
     MigrationError,
     applied_migrations,
-    connect,
     drop_database,
     migrate,
     pending_migrations,
     schema_status,
-    split_sql,
 )
+from scripts.sql_splitter import split_sql
 
 ACCESS_DENIED = {1142, 1143, 1370}  # table, column, routine: command denied
 

@@ -10,10 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from api.config import DatabaseAddress
-from scripts.migrate import connect, drop_database, migrate
+from api.config import REPO_ROOT, DatabaseAddress
+from scripts.db_connection import connect
+from scripts.migrate import drop_database, migrate
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 # A child that records its pid and sleeps: a stand-in for uvicorn.
 CHILD = "import os, sys, time; open(sys.argv[1], 'a').write(f'{os.getpid()}\\n'); time.sleep(60)"
 

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from api.config import Settings
 from api.main import create_app
-from scripts.migrate import connect
+from scripts.db_connection import connect
 
 PASSWORD = "Tr1cky-Harbour-Lantern"
 HIGH_LIMIT = "100000/minute"

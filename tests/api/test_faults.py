@@ -21,7 +21,6 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,13 +28,12 @@ import pytest
 from conftest import Bank, Person, client_for, make_settings, running
 from fastapi import FastAPI
 
-from api.config import DatabaseAddress
+from api.config import REPO_ROOT, DatabaseAddress
 from api.errors import DatabaseBusy, ServiceUnavailable
 from api.main import create_app
+from scripts.db_connection import connect
 from scripts.dbserver import default_server
-from scripts.migrate import connect
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FAST = {"db_lock_wait_seconds": 2, "db_pool_wait_seconds": 1.0, "db_read_timeout_seconds": 1.5,
         "db_write_timeout_seconds": 2.5, "db_probe_timeout_seconds": 0.8,
         "db_reconnect_max_seconds": 0.5, "db_connect_timeout_seconds": 1.0,

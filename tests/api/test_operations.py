@@ -95,33 +95,30 @@ class TestTables:
 
 class TestDocs:
     def test_readme_permission_table_matches_the_code(self):
-        from pathlib import Path
-
+        from api.config import REPO_ROOT
         from api.permissions import permission_table_markdown
 
-        readme = Path(__file__).resolve().parents[2] / "README.md"
+        readme = REPO_ROOT / "README.md"
         assert permission_table_markdown() in readme.read_text()
 
     def test_readme_error_table_matches_the_code(self):
-        from pathlib import Path
-
+        from api.config import REPO_ROOT
         from api.errors import error_table_markdown
 
-        readme = Path(__file__).resolve().parents[2] / "README.md"
+        readme = REPO_ROOT / "README.md"
         assert error_table_markdown() in readme.read_text()
 
 
 class TestErrorTable:
     def test_every_code_a_procedure_or_trigger_raises_has_one_status(self):
         import re
-        from pathlib import Path
 
+        from api.config import REPO_ROOT
         from api.errors import known_codes
 
-        root = Path(__file__).resolve().parents[2]
         raised: set[str] = set()
         for folder in ("procedures", "triggers"):
-            for path in (root / folder).glob("*.sql"):
+            for path in (REPO_ROOT / folder).glob("*.sql"):
                 raised |= set(re.findall(r"'([A-Z][A-Z_]{3,}): ", path.read_text()))
                 raised |= set(re.findall(r"WHEN '([A-Z][A-Z_]{3,})' THEN", path.read_text()))
         # INTERNAL marks a bug (a 500 by design); CODE is the header comments' placeholder.

@@ -7,15 +7,13 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 from conftest import client_for, make_settings, running, unique
 
+from api.config import REPO_ROOT
 from api.main import create_app
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -39,7 +37,7 @@ def live_api(admin_url, database):
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "api.main:app_factory",
          "--host", "127.0.0.1", "--port", str(port), "--no-proxy-headers"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

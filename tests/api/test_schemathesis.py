@@ -29,7 +29,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+from api.config import REPO_ROOT
+
 # Calls that end the fuzzer's own session (logout, a new PIN) would turn the rest into 401s.
 SESSION_ENDING = ("/auth/logout", "/users/pin")
 
@@ -49,7 +50,7 @@ def live_server(admin_url: str, database: str) -> Iterator[str]:
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "api.main:app_factory",
          "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        cwd=REPO, env=env)
+        cwd=REPO_ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -145,6 +146,6 @@ def test_full_fuzz_finds_no_server_error_or_schema_violation(live_server, auth_h
     ]
     for path in SESSION_ENDING:
         command += ["--exclude-path", path]
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=3600)
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=3600)
     print(result.stdout[-20000:])
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
