@@ -10,7 +10,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from api.errors import error_for_code, known_codes, problem_response
+import pytest
+
+from api.errors import (
+    PROCEDURE_CODES,
+    BankError,
+    ProcedureCode,
+    ProcedureError,
+    error_for_code,
+    known_codes,
+    problem_response,
+)
 
 PINNED = Path(__file__).with_name("error_codes.json")
 PROCEDURE_TEXT = "Procedure text for this one case."
@@ -42,6 +52,26 @@ class TestErrorCodes:
         for code, status in known_codes().items():
             if status == 404:
                 assert PROCEDURE_TEXT not in _rendered(code, PROCEDURE_TEXT)["body"]["detail"]
+
+    def test_a_table_code_is_a_procedure_error_from_its_row(self):
+        error = error_for_code("INSUFFICIENT_FUNDS", " Balance 1.00, needed 2.00. ")
+        assert isinstance(error, ProcedureError)
+        assert (error.code, error.status, error.detail) == (
+            "INSUFFICIENT_FUNDS", 422, "Balance 1.00, needed 2.00.")
+        assert error_for_code("INSUFFICIENT_FUNDS", "").detail == "Insufficient funds."
+
+    def test_a_code_lives_in_one_place(self):
+        with pytest.raises(TypeError, match="INSUFFICIENT_FUNDS"):
+            type("Shadow", (BankError,), {"code": "INSUFFICIENT_FUNDS"})
+        with pytest.raises(TypeError, match="ACCOUNT_NOT_FOUND"):
+            type("Shadow", (BankError,), {"code": "ACCOUNT_NOT_FOUND"})
+        assert set(PROCEDURE_CODES) <= set(known_codes())
+
+    def test_the_table_refuses_a_404_that_echoes_and_any_5xx(self):
+        with pytest.raises(ValueError, match="404"):
+            ProcedureCode(404, "Hold not found.")
+        with pytest.raises(ValueError, match="5xx"):
+            ProcedureCode(503, "Busy.", False)
 
 
 if __name__ == "__main__":
