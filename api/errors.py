@@ -1,7 +1,7 @@
 """Errors: a class for what Python raises or catches, one table for what procedures raise.
 
-Python raises and catches these classes (each family's base answers Starlette's own
-HTTP errors of that status, see `_HTTP_CLASSES`):
+Python raises and catches these classes; the family bases (and ValidationFailed for 422)
+also answer Starlette's own HTTP errors of their status, see `_HTTP_CLASSES`:
 
     BankError (500 INTERNAL_ERROR)
     ├── BadRequest (400) ── MalformedJson
