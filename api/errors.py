@@ -1,37 +1,33 @@
-"""The exception tree and the one handler that renders it as RFC 9457 problem+json.
+"""Errors: a class for what Python raises or catches, one table for what procedures raise.
+
+Python raises and catches these classes; the family bases (and ValidationFailed for 422)
+also answer Starlette's own HTTP errors of their status, see `_HTTP_CLASSES`:
 
     BankError (500 INTERNAL_ERROR)
     ├── BadRequest (400) ── MalformedJson
-    ├── Unauthorized (401) ── NotAuthenticated, InvalidCredentials, InvalidToken,
-    │                         SessionRevoked, SessionRequired, InvalidRefreshToken,
-    │                         RefreshTokenReused, MfaInvalid, MfaCodeReused
-    ├── Forbidden (403) ── PinRequired, PinInvalid, UserBlocked,
-    │                      WrongPassword, KycRequired
-    ├── NotFound (404) ── AccountNotFound, TransactionNotFound, UserNotFound,
-    │                     HoldNotFound
+    ├── Unauthorized (401) ── NotAuthenticated, InvalidToken, InvalidCredentials, MfaInvalid
+    ├── Forbidden (403) ── PinRequired, PinInvalid, UserBlocked, WrongPassword
+    ├── NotFound (404) ── AccountNotFound, TransactionNotFound
     ├── MethodNotAllowed (405)
-    ├── Conflict (409) ── IdempotencyConflict, AlreadyReversed, NotReversible,
-    │                     UsernameTaken, EmailTaken, MfaAlreadyEnabled, HoldNotActive,
-    │                     AccountNotEmpty, ImmutableRecord
-    ├── Locked (423) ── LoginLocked, PinLocked
-    ├── Unprocessable (422) ── ValidationFailed, WeakPassword, InsufficientFunds,
-    │       AccountFrozen, AccountClosed, LimitExceeded, DailyLimitExceeded,
-    │       InvalidAmount, UnknownCurrency, CurrencyMismatch, SameAccount,
-    │       FxRateUnavailable, UserInactive, InvalidAccountType, BatchEmpty,
-    │       BatchTooLarge, InvalidArgument, PinNotSet, MfaNotSetUp,
-    │       MfaCodeRejected, AccountLimitReached, AmountOutOfRange, BalanceOutOfRange,
-    │       DailyCreditLimitExceeded, FxAmountTooSmall
+    ├── Conflict (409)
     ├── PayloadTooLarge (413)
+    ├── Unprocessable (422) ── ValidationFailed, WeakPassword, UnknownCurrency,
+    │                          InvalidArgument, MfaCodeInvalid, MfaNotSetUp
+    ├── Locked (423) ── LoginLocked, PinLocked
     ├── RateLimited (429) ── LoginThrottled
-    └── ServiceUnavailable (503) ── DatabaseBusy
+    ├── ServiceUnavailable (503) ── DatabaseBusy
+    └── ProcedureError: any code of PROCEDURE_CODES, status and detail from its row
 
 Stored procedures raise `SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'CODE: text'`;
-`error_for_code` turns CODE into its class, so each code has exactly one HTTP status.
+`error_for_code` turns CODE into its class or, for a code only procedures raise, into a
+`ProcedureError` built from its `PROCEDURE_CODES` row. A code lives in exactly one of the
+two places, so each code has exactly one HTTP status.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -46,15 +42,81 @@ log = logging.getLogger("api.errors")
 
 PROBLEM_JSON = "application/problem+json"
 
+
+@dataclass(frozen=True)
+class ProcedureCode:
+    """A code only procedures raise: its HTTP status and the detail a client sees."""
+
+    status: int
+    default_detail: str
+    # 404-style errors never echo the procedure's text: it must not reveal other people's data.
+    pass_through_detail: bool = True
+
+    def __post_init__(self) -> None:
+        if self.status == 404 and self.pass_through_detail:
+            raise ValueError("a 404 must not pass the procedure's text through")
+        if self.status >= 500:
+            raise ValueError("a 5xx is a class: it is logged, and a 503 sets Retry-After")
+
+
+_ROW = ProcedureCode
+PROCEDURE_CODES: dict[str, ProcedureCode] = {
+    "SESSION_REVOKED": _ROW(401, "This session has ended; please log in again.", False),
+    # A procedure was called for a person without naming their session (a caller bug).
+    "SESSION_REQUIRED": _ROW(401, "This operation needs a signed-in session.", False),
+    "INVALID_REFRESH_TOKEN": _ROW(401, "The refresh token is invalid or expired."),
+    "REFRESH_TOKEN_REUSED": _ROW(
+        401, "This refresh token was already used; the session has been revoked."),
+    "MFA_CODE_REUSED": _ROW(401, "That code was already used; wait for the next one."),
+    "KYC_REQUIRED": _ROW(
+        403, "Money leaves an account only once its owner's identity is verified."),
+    "USER_NOT_FOUND": _ROW(404, "User not found.", False),
+    "HOLD_NOT_FOUND": _ROW(404, "Hold not found.", False),
+    "IDEMPOTENCY_CONFLICT": _ROW(
+        409, "This Idempotency-Key was already used with a different request."),
+    "ALREADY_REVERSED": _ROW(409, "The transaction has already been reversed."),
+    "NOT_REVERSIBLE": _ROW(409, "The transaction cannot be reversed."),
+    "USERNAME_TAKEN": _ROW(409, "That username is already registered."),
+    "EMAIL_TAKEN": _ROW(409, "That email address is already registered."),
+    "MFA_ALREADY_ENABLED": _ROW(409, "Two-factor authentication is already enabled."),
+    "HOLD_NOT_ACTIVE": _ROW(409, "The hold was already released or captured."),
+    "ACCOUNT_NOT_EMPTY": _ROW(
+        409, "Move the balance out and release holds before closing the account."),
+    "IMMUTABLE_RECORD": _ROW(409, "Ledger history and the audit log cannot be changed."),
+    "INSUFFICIENT_FUNDS": _ROW(422, "Insufficient funds."),
+    "ACCOUNT_FROZEN": _ROW(422, "The account is frozen."),
+    "ACCOUNT_CLOSED": _ROW(422, "The account is closed."),
+    "LIMIT_EXCEEDED": _ROW(422, "The amount exceeds the per-transaction limit."),
+    "DAILY_LIMIT_EXCEEDED": _ROW(422, "The amount exceeds the daily limit."),
+    "DAILY_CREDIT_LIMIT_EXCEEDED": _ROW(422, "The receiving account cannot receive more today."),
+    "INVALID_AMOUNT": _ROW(422, "The amount is not valid for this currency."),
+    "AMOUNT_OUT_OF_RANGE": _ROW(
+        422, "The amount is over the most one transaction may move in this currency."),
+    "BALANCE_OUT_OF_RANGE": _ROW(
+        422, "An account balance would leave its range; nothing was posted."),
+    "CURRENCY_MISMATCH": _ROW(422, "The currencies do not match."),
+    "SAME_ACCOUNT": _ROW(422, "Source and destination are the same account."),
+    "FX_RATE_UNAVAILABLE": _ROW(422, "No exchange rate is available."),
+    "FX_AMOUNT_TOO_SMALL": _ROW(
+        422, "The amount is below the minimum for a currency conversion."),
+    "USER_INACTIVE": _ROW(422, "The user is not active."),
+    "INVALID_ACCOUNT_TYPE": _ROW(422, "Invalid account type."),
+    "ACCOUNT_LIMIT_REACHED": _ROW(422, "You already hold the maximum number of open accounts."),
+    "BATCH_EMPTY": _ROW(422, "A batch needs at least one transfer."),
+    "BATCH_TOO_LARGE": _ROW(422, "A batch holds at most 1000 transfers."),
+    "PIN_NOT_SET": _ROW(422, "No transaction PIN is set."),
+}
+del _ROW
+
 _BY_CODE: dict[str, type[BankError]] = {}
 
 
 class BankError(Exception):
     """A failure with a stable code, an HTTP status and a client-safe detail."""
 
-    status: ClassVar[int] = 500
-    code: ClassVar[str] = "INTERNAL_ERROR"
-    default_detail: ClassVar[str] = "An unexpected error occurred."
+    status: int = 500
+    code: str = "INTERNAL_ERROR"
+    default_detail: str = "An unexpected error occurred."
     # 404-style errors never echo the procedure's text: it must not reveal other people's data.
     pass_through_detail: ClassVar[bool] = True
 
@@ -73,11 +135,22 @@ class BankError(Exception):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "code" in cls.__dict__:
+            if cls.code in _BY_CODE or cls.code in PROCEDURE_CODES:
+                raise TypeError(f"error code {cls.code} is defined twice")
             _BY_CODE[cls.code] = cls
 
     @property
     def title(self) -> str:
         return HTTPStatus(self.status).phrase
+
+
+class ProcedureError(BankError):
+    """A code only procedures raise: status and default detail come from its table row."""
+
+    def __init__(self, code: str, detail: str | None = None) -> None:
+        row = PROCEDURE_CODES[code]
+        self.code, self.status, self.default_detail = code, row.status, row.default_detail
+        super().__init__(detail if row.pass_through_detail else None)
 
 
 class BadRequest(BankError):
@@ -104,33 +177,8 @@ class InvalidCredentials(Unauthorized):
     code, default_detail = "INVALID_CREDENTIALS", "Wrong username or password."
 
 
-class SessionRevoked(Unauthorized):
-    code, default_detail = "SESSION_REVOKED", "This session has ended; please log in again."
-    pass_through_detail = False
-
-
-class SessionRequired(Unauthorized):
-    """A procedure was called for a person without naming their session (a caller bug)."""
-
-    code, default_detail = "SESSION_REQUIRED", "This operation needs a signed-in session."
-    pass_through_detail = False
-
-
-class InvalidRefreshToken(Unauthorized):
-    code, default_detail = "INVALID_REFRESH_TOKEN", "The refresh token is invalid or expired."
-
-
-class RefreshTokenReused(Unauthorized):
-    code = "REFRESH_TOKEN_REUSED"
-    default_detail = "This refresh token was already used; the session has been revoked."
-
-
 class MfaInvalid(Unauthorized):
     code, default_detail = "MFA_INVALID", "The one-time code or challenge is invalid."
-
-
-class MfaCodeReused(Unauthorized):
-    code, default_detail = "MFA_CODE_REUSED", "That code was already used; wait for the next one."
 
 
 class Forbidden(BankError):
@@ -153,11 +201,6 @@ class WrongPassword(Forbidden):
     code, default_detail = "WRONG_PASSWORD", "The current password is wrong."
 
 
-class KycRequired(Forbidden):
-    code = "KYC_REQUIRED"
-    default_detail = "Money leaves an account only once its owner's identity is verified."
-
-
 class NotFound(BankError):
     status, code, default_detail = 404, "NOT_FOUND", "Not found."
     pass_through_detail = False
@@ -171,58 +214,12 @@ class TransactionNotFound(NotFound):
     code, default_detail = "TRANSACTION_NOT_FOUND", "Transaction not found."
 
 
-class UserNotFound(NotFound):
-    code, default_detail = "USER_NOT_FOUND", "User not found."
-
-
-class HoldNotFound(NotFound):
-    code, default_detail = "HOLD_NOT_FOUND", "Hold not found."
-
-
 class MethodNotAllowed(BankError):
     status, code, default_detail = 405, "METHOD_NOT_ALLOWED", "Method not allowed."
 
 
 class Conflict(BankError):
     status, code, default_detail = 409, "CONFLICT", "The request conflicts with the current state."
-
-
-class IdempotencyConflict(Conflict):
-    code = "IDEMPOTENCY_CONFLICT"
-    default_detail = "This Idempotency-Key was already used with a different request."
-
-
-class AlreadyReversed(Conflict):
-    code, default_detail = "ALREADY_REVERSED", "The transaction has already been reversed."
-
-
-class NotReversible(Conflict):
-    code, default_detail = "NOT_REVERSIBLE", "The transaction cannot be reversed."
-
-
-class UsernameTaken(Conflict):
-    code, default_detail = "USERNAME_TAKEN", "That username is already registered."
-
-
-class EmailTaken(Conflict):
-    code, default_detail = "EMAIL_TAKEN", "That email address is already registered."
-
-
-class MfaAlreadyEnabled(Conflict):
-    code, default_detail = "MFA_ALREADY_ENABLED", "Two-factor authentication is already enabled."
-
-
-class HoldNotActive(Conflict):
-    code, default_detail = "HOLD_NOT_ACTIVE", "The hold was already released or captured."
-
-
-class AccountNotEmpty(Conflict):
-    code = "ACCOUNT_NOT_EMPTY"
-    default_detail = "Move the balance out and release holds before closing the account."
-
-
-class ImmutableRecord(Conflict):
-    code, default_detail = "IMMUTABLE_RECORD", "Ledger history and the audit log cannot be changed."
 
 
 class Locked(BankError):
@@ -244,6 +241,8 @@ class Unprocessable(BankError):
 
 
 class ValidationFailed(Unprocessable):
+    """Not `ValidationError`: that is pydantic's exception and FastAPI's OpenAPI schema name."""
+
     code, default_detail = "VALIDATION_ERROR", "The request is not valid."
 
 
@@ -251,105 +250,24 @@ class WeakPassword(Unprocessable):
     code = "WEAK_PASSWORD"
 
 
-class InsufficientFunds(Unprocessable):
-    code, default_detail = "INSUFFICIENT_FUNDS", "Insufficient funds."
-
-
-class AccountFrozen(Unprocessable):
-    code, default_detail = "ACCOUNT_FROZEN", "The account is frozen."
-
-
-class AccountClosed(Unprocessable):
-    code, default_detail = "ACCOUNT_CLOSED", "The account is closed."
-
-
-class LimitExceeded(Unprocessable):
-    code, default_detail = "LIMIT_EXCEEDED", "The amount exceeds the per-transaction limit."
-
-
-class DailyLimitExceeded(Unprocessable):
-    code, default_detail = "DAILY_LIMIT_EXCEEDED", "The amount exceeds the daily limit."
-
-
-class InvalidAmount(Unprocessable):
-    code, default_detail = "INVALID_AMOUNT", "The amount is not valid for this currency."
-
-
 class UnknownCurrency(Unprocessable):
     code, default_detail = "UNKNOWN_CURRENCY", "Unknown currency."
-
-
-class CurrencyMismatch(Unprocessable):
-    code, default_detail = "CURRENCY_MISMATCH", "The currencies do not match."
-
-
-class SameAccount(Unprocessable):
-    code, default_detail = "SAME_ACCOUNT", "Source and destination are the same account."
-
-
-class FxRateUnavailable(Unprocessable):
-    code, default_detail = "FX_RATE_UNAVAILABLE", "No exchange rate is available."
-
-
-class UserInactive(Unprocessable):
-    code, default_detail = "USER_INACTIVE", "The user is not active."
-
-
-class InvalidAccountType(Unprocessable):
-    code, default_detail = "INVALID_ACCOUNT_TYPE", "Invalid account type."
-
-
-class BatchEmpty(Unprocessable):
-    code, default_detail = "BATCH_EMPTY", "A batch needs at least one transfer."
-
-
-class BatchTooLarge(Unprocessable):
-    code, default_detail = "BATCH_TOO_LARGE", "A batch holds at most 1000 transfers."
 
 
 class InvalidArgument(Unprocessable):
     code, default_detail = "INVALID_ARGUMENT", "An argument is not valid."
 
 
-class MfaCodeRejected(Unprocessable):
+class MfaCodeInvalid(Unprocessable):
     code, default_detail = "MFA_CODE_INVALID", "The code does not match the secret."
-
-
-class PinNotSet(Unprocessable):
-    code, default_detail = "PIN_NOT_SET", "No transaction PIN is set."
-
-
-class AccountLimitReached(Unprocessable):
-    code = "ACCOUNT_LIMIT_REACHED"
-    default_detail = "You already hold the maximum number of open accounts."
-
-
-class PayloadTooLarge(BankError):
-    status, code, default_detail = 413, "PAYLOAD_TOO_LARGE", "The request body is too large."
 
 
 class MfaNotSetUp(Unprocessable):
     code, default_detail = "MFA_NOT_SET_UP", "Call /users/mfa/setup first."
 
 
-class AmountOutOfRange(Unprocessable):
-    code = "AMOUNT_OUT_OF_RANGE"
-    default_detail = "The amount is over the most one transaction may move in this currency."
-
-
-class BalanceOutOfRange(Unprocessable):
-    code = "BALANCE_OUT_OF_RANGE"
-    default_detail = "An account balance would leave its range; nothing was posted."
-
-
-class DailyCreditLimitExceeded(Unprocessable):
-    code = "DAILY_CREDIT_LIMIT_EXCEEDED"
-    default_detail = "The receiving account cannot receive more today."
-
-
-class FxAmountTooSmall(Unprocessable):
-    code = "FX_AMOUNT_TOO_SMALL"
-    default_detail = "The amount is below the minimum for a currency conversion."
+class PayloadTooLarge(BankError):
+    status, code, default_detail = 413, "PAYLOAD_TOO_LARGE", "The request body is too large."
 
 
 class RateLimited(BankError):
@@ -381,16 +299,21 @@ class DatabaseBusy(ServiceUnavailable):
 
 def error_for_code(code: str, text: str) -> BankError:
     """The exception for a procedure's `CODE: text` message (unknown codes are bugs: 500)."""
+    detail = text.strip() or None
     cls = _BY_CODE.get(code)
-    if cls is None:
-        log.error("unmapped procedure error code %s", code)
-        return BankError()
-    return cls(text.strip() or None) if cls.pass_through_detail else cls()
+    if cls is not None:
+        return cls(detail) if cls.pass_through_detail else cls()
+    if code in PROCEDURE_CODES:
+        return ProcedureError(code, detail)
+    log.error("unmapped procedure error code %s", code)
+    return BankError()
 
 
 def known_codes() -> dict[str, int]:
-    """Every code and its HTTP status (for docs and tests)."""
-    return {code: cls.status for code, cls in sorted(_BY_CODE.items())}
+    """Every code and its HTTP status, classes and table alike (for docs and tests)."""
+    codes = {code: cls.status for code, cls in _BY_CODE.items()}
+    codes |= {code: row.status for code, row in PROCEDURE_CODES.items()}
+    return dict(sorted(codes.items()))
 
 
 def error_table_markdown() -> str:

@@ -17,7 +17,7 @@ from api.deps import (
     SettingsDep,
     UserAgent,
 )
-from api.errors import MfaCodeRejected, MfaNotSetUp, WrongPassword
+from api.errors import MfaCodeInvalid, MfaNotSetUp, WrongPassword
 from api.routes.auth import user_response
 from api.schemas import (
     MfaEnableRequest,
@@ -102,7 +102,7 @@ async def mfa_enable(
         raise MfaNotSetUp()
     step = await anyio.to_thread.run_sync(mfa.matching_step, secret, body.code)
     if step is None:
-        raise MfaCodeRejected()
+        raise MfaCodeInvalid()
     # The proving code's step is recorded, so it cannot be replayed to log in.
     await ledger.enable_mfa(user_id=user.id, step=step)
     return MfaEnableResponse(mfa_enabled=True)
