@@ -38,7 +38,7 @@ async def ready(request: Request) -> ReadyResponse:
         raise ledger.database.unavailable()
     expected = sorted(p.name for p in settings.schema_dir.glob("*.sql")
                       if _SCHEMA_FILE.match(p.name))
-    applied = _applied_files(rows)
+    applied = {str(row["version"]) for row in rows}
     pending = [name for name in expected if name not in applied]
     migrations: dict[str, Any] = {"applied": len(applied), "expected": len(expected),
                                   "pending": pending}
@@ -60,13 +60,3 @@ async def prometheus_metrics(request: Request) -> Response:
         metrics.pool_free.set(ledger.pool.freesize)
         metrics.pool_max.set(ledger.pool.maxsize)
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-
-def _applied_files(rows: list[dict[str, Any]]) -> set[str]:
-    """The schema file names in schema_migrations, whichever column the migrator keeps them in."""
-    names: set[str] = set()
-    for row in rows:
-        for value in row.values():
-            if isinstance(value, str) and value.endswith(".sql"):
-                names.add(value.rsplit("/", 1)[-1])
-    return names
