@@ -80,15 +80,11 @@ run: venv ## Migrate, seed once, serve API + frontend on :8000, supervised (Ctrl
 	    started_db=1
 	fi
 	$(WITH_DB)
-	children=()
+	children=()  # pids of background services started below; the EXIT trap stops them
 	trap 'kill "$${children[@]}" 2>/dev/null || true; wait; if [ -n "$$started_db" ]; then $(DBSERVER) stop; fi' EXIT
 	trap 'exit 130' INT TERM
 	$(PY) -m scripts.migrate --seed
 	$(PY) -m scripts.demo_profiles
-	# >>> Background services: start the risk worker and the dashboard here, one line each,
-	# >>> recording the pid so Ctrl-C stops them too, e.g.
-	# >>>   $(PY) -m scripts.supervise --name worker -- $(PY) -m ai_worker & children+=($$!)
-	# >>>   $(BIN)/streamlit run dashboard/app.py --server.port 8501 --server.headless true & children+=($$!)
 	echo "bank: API and frontend on http://$(HOST):$(PORT)/  (Ctrl-C stops them$${started_db:+ and the database server})"
 	# The supervisor restarts a crashed API with backoff. Forwarding headers are handled by
 	# the app itself, only from the proxies BANK_TRUSTED_PROXIES names (none by default).

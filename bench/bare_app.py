@@ -1,7 +1,8 @@
 """The honest ceiling for bench/http_bench.py: the least a transfer over HTTP can cost here.
 
-`/transfer` decodes a JWT and calls a minimal two-row transfer procedure
-(`bench_min_transfer`, created by the benchmark in its throwaway database) over the same
+`/transfer` decodes a JWT and calls the minimal two-row transfer procedure
+(`bench_minimal_transfer`, bench/sql/bench_minimal_transfer.sql, created by the benchmark in
+its throwaway database, the same ceiling bench/ledger_bench.py measures) over the same
 aiomysql pool settings as the real API. No validation beyond the JWT, no ledger entries,
 no idempotency, no limits: what is left is uvicorn + FastAPI + JWT + one round trip.
 `/transfer-ledger` is the same bare stack calling the real `sp_perform_transfer`, which
@@ -70,7 +71,7 @@ async def transfer(body: Transfer, authorization: str = Header()) -> dict[str, o
         raise HTTPException(401) from exc
     async with app.state.pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(
-            "CALL bench_min_transfer(%s, %s, %s)", (body.from_id, body.to_id, body.amount)
+            "CALL bench_minimal_transfer(%s, %s, %s)", (body.from_id, body.to_id, body.amount)
         )
         row = await cur.fetchone()
         while await cur.nextset():

@@ -33,34 +33,13 @@ from typing import Any
 import httpx
 
 from api.config import REPO_ROOT, DatabaseAddress, get_settings
+from bench.minimal_transfer import install_minimal_transfer
 from scripts.db_connection import connect
 from scripts.dbserver import resolve_admin_url
 from scripts.migrate import drop_database, migrate
 
 LUA = Path(__file__).with_name("http_bench.lua")
 PASSWORD = "Bench-Harbour-Lantern-7"
-
-BARE_SQL = [
-    "CREATE TABLE bench_accounts (id BIGINT UNSIGNED PRIMARY KEY, balance DECIMAL(20,4) NOT NULL)"
-    " ENGINE=InnoDB",
-    """CREATE PROCEDURE bench_min_transfer(IN p_from BIGINT UNSIGNED, IN p_to BIGINT UNSIGNED,
-                                           IN p_amount DECIMAL(38,12))
-    BEGIN
-        DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
-        START TRANSACTION;
-        UPDATE bench_accounts SET balance = balance - p_amount WHERE id = LEAST(p_from, p_to)
-            AND p_from < p_to;
-        UPDATE bench_accounts SET balance = balance + p_amount WHERE id = LEAST(p_from, p_to)
-            AND p_from > p_to;
-        UPDATE bench_accounts SET balance = balance + p_amount WHERE id = GREATEST(p_from, p_to)
-            AND p_from < p_to;
-        UPDATE bench_accounts SET balance = balance - p_amount WHERE id = GREATEST(p_from, p_to)
-            AND p_from > p_to;
-        COMMIT;
-        SELECT p_from AS id;
-    END""",
-]
-
 
 @dataclass
 class Result:
@@ -360,15 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     try:
         conn = connect(admin)
-        with conn.cursor() as cur:
-            for statement in BARE_SQL:
-                cur.execute(statement)
-            # bank_app executes only what it is granted by name (the bare stack calls this).
-            for host in settings.db_user_hosts:
-                cur.execute(
-                    f"GRANT EXECUTE ON PROCEDURE `{database}`.bench_min_transfer TO %s@%s",
-                    ("bank_app", host),
-                )
+        install_minimal_transfer(conn, database, settings)  # the bare stack calls it
         api_env = {
             "BANK_DATABASE_URL": admin_url,
             "BANK_DB_NAME": database,
@@ -392,11 +363,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"creating {args.users} users ...", flush=True)
             ids = asyncio.run(make_users(base, args.users, users_file))
             fund(conn, ids)
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO bench_accounts (id, balance) VALUES (%s, 1000000000)",
-                    [(a1,) for a1, _ in ids],
-                )
             run_wrk(base, "transfer", 16, 3, users_file, args.batch)  # warm-up
             results += measure("api", "GET /health (no db)", "health", base, args, users_file)
             results += measure("api", "transfer", "transfer", base, args, users_file)

@@ -3,8 +3,8 @@
 Runs against a fresh `bank_bench` database on the configured server (the private one under
 .run/ by default), connected as bank_app exactly as the API is (each transfer names its
 owner's live session, as the API's do). For an honest ceiling it also
-measures, in the same run, a minimal two-row transfer procedure (two UPDATEs, no checks,
-no journal) created only in the bench database.
+measures, in the same run, the minimal two-row transfer procedure (two UPDATEs, no checks,
+no journal: bench/sql/bench_minimal_transfer.sql) created only in the bench database.
 
     python -m bench.ledger_bench [--seconds 5] [--connections 1,16,64]
 """
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import aiomysql
 
 from api.config import DatabaseAddress, get_settings
+from bench.minimal_transfer import install_minimal_transfer
 from scripts.db_connection import connect
 from scripts.dbserver import resolve_admin_url
 from scripts.migrate import drop_database, migrate
@@ -30,23 +31,6 @@ from scripts.migrate import drop_database, migrate
 BENCH_DB = "bank_bench"
 ACCOUNTS = 2000
 BATCH_SIZE = 100
-
-MINIMAL_TRANSFER = """
-CREATE PROCEDURE bench_minimal_transfer(IN p_from BIGINT UNSIGNED, IN p_to BIGINT UNSIGNED,
-                                        IN p_amount DECIMAL(20,4))
-BEGIN
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
-    START TRANSACTION;
-    UPDATE accounts SET balance = balance - p_amount,
-                        available_balance = available_balance - p_amount
-    WHERE id = p_from;
-    UPDATE accounts SET balance = balance + p_amount,
-                        available_balance = available_balance + p_amount
-    WHERE id = p_to;
-    COMMIT;
-END
-"""
-
 
 @dataclass
 class Result:
@@ -81,14 +65,8 @@ def prepare(admin_url: str) -> tuple[DatabaseAddress, list[BenchAccount]]:
     conn = connect(admin)
     accounts: list[BenchAccount] = []
     settings = get_settings()
+    install_minimal_transfer(conn, BENCH_DB, settings)
     with conn.cursor() as cur:
-        cur.execute("DROP PROCEDURE IF EXISTS bench_minimal_transfer")
-        cur.execute(MINIMAL_TRANSFER)
-        for host in settings.db_user_hosts:
-            cur.execute(
-                f"GRANT EXECUTE ON PROCEDURE `{BENCH_DB}`.bench_minimal_transfer TO %s@%s",
-                ("bank_app", host),
-            )
         cur.execute(
             "INSERT INTO users (username, kyc_status, password_hash) "
             "SELECT CONCAT('bench', seq), 'verified', '!' "

@@ -1,9 +1,10 @@
 -- sp_schema_status: the applied versioned migrations, for the API's readiness check.
 --
 -- The API connects with EXECUTE only, so it cannot read schema_migrations itself; it
--- compares these rows with the schema/NN_*.sql files it was shipped with.
+-- compares `version` (the schema file's name, e.g. 01_core.sql) with the schema/NN_*.sql
+-- files it was shipped with.
 -- Parameters: none.
--- Returns the rows of schema_migrations, oldest first.
+-- Returns one row per applied schema file, oldest first: version, applied_at.
 -- Errors: none.
 -- Example: CALL sp_schema_status();
 
@@ -13,6 +14,6 @@ DELIMITER $$
 CREATE PROCEDURE sp_schema_status()
 READS SQL DATA
 BEGIN
-    SELECT * FROM schema_migrations;
+    SELECT version, applied_at FROM schema_migrations ORDER BY applied_at, version;
 END$$
 DELIMITER ;
