@@ -6,16 +6,15 @@ import importlib.util
 import secrets
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api.config import DatabaseAddress, get_settings
+from api.config import REPO_ROOT, DatabaseAddress, get_settings
 from scripts.db_connection import connect
 from scripts.migrate import drop_database
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+BENCH = REPO_ROOT / "bench"
 
 
 def _loader() -> Any:
