@@ -21,13 +21,19 @@ _SIGNATURES: dict[tuple[Any, ...], dict[str, Signature]] = {}
 
 def signature(conn: Any, procedure: str) -> Signature:
     """What `procedure` takes, read once per connection target; re-read when it is new."""
-    target = (conn.host, conn.port, conn.user, conn.db)
+    target = _target(conn)
     known = _SIGNATURES.get(target)
     if known is None or procedure not in known:
         known = _SIGNATURES[target] = signatures.read(conn)
     if procedure not in known:
         raise ValueError(f"{procedure} is not a procedure this connection may call")
     return known[procedure]
+
+
+def _target(conn: Any) -> tuple[Any, ...]:
+    """Server, user and database of a PyMySQL or aiomysql connection (PyMySQL keeps bytes)."""
+    return tuple(v.decode() if isinstance(v, bytes) else v
+                 for v in (conn.host, conn.port, conn.user, conn.db))
 
 
 def proc(conn: Any, procedure: str, /, **arguments: Any) -> list[dict[str, Any]]:
@@ -141,6 +147,20 @@ async def aconnect(address: DatabaseAddress) -> aiomysql.Connection:
         autocommit=True,
         unix_socket=address.unix_socket,
     )
+
+
+async def aproc(conn: aiomysql.Connection, procedure: str, /, **arguments: Any
+                ) -> list[dict[str, Any]]:
+    """`proc` over an async connection: CALL by parameter name, first result set."""
+    target = _target(conn)
+    known = _SIGNATURES.get(target)
+    if known is None or procedure not in known:
+        async with conn.cursor() as cur:
+            await cur.execute(signatures.SIGNATURES_SQL)
+            known = _SIGNATURES[target] = signatures.signatures(await cur.fetchall())
+    if procedure not in known:
+        raise ValueError(f"{procedure} is not a procedure this connection may call")
+    return await acall(conn, procedure, *known[procedure].arguments(arguments))
 
 
 async def acall(conn: aiomysql.Connection, procedure: str, *args: Any) -> list[dict[str, Any]]:

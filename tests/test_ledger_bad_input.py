@@ -6,7 +6,7 @@ import secrets
 
 import pymysql
 import pytest
-from ledger_helpers import call, counts, deposit, error_code, new_user, open_account
+from ledger_helpers import call, counts, deposit, error_code, new_user, open_account, proc
 
 
 @pytest.fixture
@@ -18,8 +18,10 @@ def accounts(admin_conn, app_conn):
     closed = open_account(app_conn, user, "JOD", "wallet")
     deposit(app_conn, jod["id"], "100")
     deposit(app_conn, frozen["id"], "100")
-    call(app_conn, "sp_set_account_status", frozen["id"], "frozen", "test", 1)
-    call(app_conn, "sp_set_account_status", closed["id"], "closed", "test", 1)
+    proc(app_conn, "sp_set_account_status", account_id=frozen["id"], status="frozen", reason="test",
+         actor_id=1)
+    proc(app_conn, "sp_set_account_status", account_id=closed["id"], status="closed", reason="test",
+         actor_id=1)
     return {"user": user, "jod": jod, "usd": usd, "frozen": frozen, "closed": closed}
 
 
@@ -209,7 +211,8 @@ class TestAccounts:
 class TestIdempotency:
     def test_same_key_other_payload_is_a_conflict(self, admin_conn, app_conn, accounts):
         key = secrets.token_hex(6)
-        call(app_conn, "sp_deposit_cash", accounts["jod"]["id"], "5", None, key, 1, None, None)
+        proc(app_conn, "sp_deposit_cash", account_id=accounts["jod"]["id"], amount="5",
+             description=None, idempotency_key=key, actor_id=1, session_id=None, owner_id=None)
         _refused(
             admin_conn,
             app_conn,
@@ -226,13 +229,13 @@ class TestIdempotency:
 
     def test_same_key_same_payload_replays(self, admin_conn, app_conn, accounts):
         key = secrets.token_hex(6)
-        first = call(
-            app_conn, "sp_deposit_cash", accounts["jod"]["id"], "5", None, key, 1, None, None
-        )[0]
+        first = proc(app_conn, "sp_deposit_cash", account_id=accounts["jod"]["id"], amount="5",
+                     description=None, idempotency_key=key, actor_id=1, session_id=None,
+                     owner_id=None)[0]
         before = counts(admin_conn)
-        again = call(
-            app_conn, "sp_deposit_cash", accounts["jod"]["id"], "5.000", None, key, 1, None, None
-        )[0]
+        again = proc(app_conn, "sp_deposit_cash", account_id=accounts["jod"]["id"], amount="5.000",
+                     description=None, idempotency_key=key, actor_id=1, session_id=None,
+                     owner_id=None)[0]
         assert (again["id"], again["replayed"], first["replayed"]) == (first["id"], 1, 0)
         assert counts(admin_conn) == before
 
