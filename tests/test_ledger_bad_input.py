@@ -6,7 +6,7 @@ import secrets
 
 import pymysql
 import pytest
-from ledger_helpers import call, counts, deposit, error_code, new_user, open_account, proc
+from ledger_helpers import counts, deposit, error_code, new_user, open_account, proc
 
 
 @pytest.fixture
@@ -25,35 +25,33 @@ def accounts(admin_conn, app_conn):
     return {"user": user, "jod": jod, "usd": usd, "frozen": frozen, "closed": closed}
 
 
-def _refused(admin_conn, app_conn, code, procedure, *args):
+def _refused(admin_conn, app_conn, code, procedure, arguments):
     before = counts(admin_conn)
     with pytest.raises(pymysql.err.MySQLError) as err:
-        call(app_conn, procedure, *args)
+        proc(app_conn, procedure, **arguments)
     assert error_code(err.value) == code, err.value
     assert counts(admin_conn) == before
 
 
+def _cash(account_id, amount):
+    return {"account_id": account_id, "amount": amount, "description": None,
+            "idempotency_key": secrets.token_hex(6), "actor_id": 1, "session_id": None,
+            "owner_id": None}
+
+
 def _withdraw(account_id, amount):
-    return ("sp_withdraw_cash", account_id, amount, None, secrets.token_hex(6), 1, None, None)
+    return "sp_withdraw_cash", _cash(account_id, amount)
 
 
 def _deposit(account_id, amount):
-    return ("sp_deposit_cash", account_id, amount, None, secrets.token_hex(6), 1, None, None)
+    return "sp_deposit_cash", _cash(account_id, amount)
 
 
 def _transfer(from_id, to_number, amount, fee="0"):
-    return (
-        "sp_perform_transfer",
-        from_id,
-        to_number,
-        amount,
-        fee,
-        None,
-        secrets.token_hex(6),
-        1,
-        None,
-        None,
-    )
+    return "sp_perform_transfer", {
+        "from_account_id": from_id, "to_account_number": to_number, "amount": amount,
+        "fee": fee, "description": None, "idempotency_key": secrets.token_hex(6), "actor_id": 1,
+        "session_id": None, "owner_id": None}
 
 
 class TestAmounts:
@@ -100,10 +98,8 @@ class TestAccounts:
             app_conn,
             "UNKNOWN_CURRENCY",
             "sp_create_account",
-            accounts["user"],
-            "savings",
-            "XYZ",
-            1,
+            {"user_id": accounts["user"], "account_type": "savings", "currency": "XYZ",
+             "actor_id": 1},
         )
 
     def test_unknown_account_type(self, admin_conn, app_conn, accounts):
@@ -112,10 +108,7 @@ class TestAccounts:
             app_conn,
             "INVALID_ACCOUNT_TYPE",
             "sp_create_account",
-            accounts["user"],
-            "gl",
-            "JOD",
-            1,
+            {"user_id": accounts["user"], "account_type": "gl", "currency": "JOD", "actor_id": 1},
         )
 
     def test_unknown_user(self, admin_conn, app_conn):
@@ -124,10 +117,7 @@ class TestAccounts:
             app_conn,
             "USER_NOT_FOUND",
             "sp_create_account",
-            987654321,
-            "savings",
-            "JOD",
-            1,
+            {"user_id": 987654321, "account_type": "savings", "currency": "JOD", "actor_id": 1},
         )
 
     def test_same_account_transfer(self, admin_conn, app_conn, accounts):
@@ -195,17 +185,15 @@ class TestAccounts:
             app_conn,
             "ACCOUNT_NOT_EMPTY",
             "sp_set_account_status",
-            accounts["jod"]["id"],
-            "closed",
-            "test",
-            1,
+            {"account_id": accounts["jod"]["id"], "status": "closed", "reason": "test",
+             "actor_id": 1},
         )
 
     def test_ownership_is_enforced_in_sql(self, admin_conn, app_conn, accounts):
         stranger = new_user(admin_conn)
-        args = list(_withdraw(accounts["jod"]["id"], "1"))
-        args[-1] = stranger
-        _refused(admin_conn, app_conn, "ACCOUNT_NOT_FOUND", *args)
+        procedure, arguments = _withdraw(accounts["jod"]["id"], "1")
+        arguments["owner_id"] = stranger
+        _refused(admin_conn, app_conn, "ACCOUNT_NOT_FOUND", procedure, arguments)
 
 
 class TestIdempotency:
@@ -218,13 +206,8 @@ class TestIdempotency:
             app_conn,
             "IDEMPOTENCY_CONFLICT",
             "sp_deposit_cash",
-            accounts["jod"]["id"],
-            "6",
-            None,
-            key,
-            1,
-            None,
-            None,
+            {"account_id": accounts["jod"]["id"], "amount": "6", "description": None,
+             "idempotency_key": key, "actor_id": 1, "session_id": None, "owner_id": None},
         )
 
     def test_same_key_same_payload_replays(self, admin_conn, app_conn, accounts):
@@ -247,11 +230,7 @@ class TestSessions:
             app_conn,
             "SESSION_REVOKED",
             "sp_withdraw_cash",
-            accounts["jod"]["id"],
-            "1",
-            None,
-            secrets.token_hex(6),
-            accounts["user"],
-            "0" * 32,
-            accounts["user"],
+            {"account_id": accounts["jod"]["id"], "amount": "1", "description": None,
+             "idempotency_key": secrets.token_hex(6), "actor_id": accounts["user"],
+             "session_id": "0" * 32, "owner_id": accounts["user"]},
         )
