@@ -29,6 +29,7 @@ from api.config import Settings
 from api.db import connection_kwargs, open_pool
 from api.errors import DatabaseBusy, ServiceUnavailable
 from api.observability import Metrics
+from api.signatures import SIGNATURES_SQL, Signature, signatures
 
 log = logging.getLogger("api.database")
 
@@ -53,8 +54,8 @@ class Database:
         self.state = DatabaseState.CONNECTING
         self.since = time.time()
         self.is_mariadb = False
-        # Procedures declared READS SQL DATA: they get a server-side max_statement_time.
-        self.read_only: frozenset[str] = frozenset()
+        # What each procedure takes and whether it only reads, learnt when the pool opens.
+        self.procedures: dict[str, Signature] = {}
         self._reason = "not connected yet"
         self._probe_conn: aiomysql.Connection | None = None
         self._probe_lock = asyncio.Lock()
@@ -216,13 +217,10 @@ class Database:
         async with pool.acquire() as conn, conn.cursor() as cur:
             await cur.execute("SELECT VERSION()")
             (version,) = await cur.fetchone()
-            await cur.execute(
-                "SELECT ROUTINE_NAME FROM information_schema.ROUTINES"
-                " WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'PROCEDURE'"
-                " AND SQL_DATA_ACCESS = 'READS SQL DATA'")
-            names = [row[0] for row in await cur.fetchall()]
+            await cur.execute(SIGNATURES_SQL)
+            rows = await cur.fetchall()
         self.is_mariadb = "mariadb" in str(version).lower()
-        self.read_only = frozenset(names)
+        self.procedures = signatures(rows)
 
     def _mark(self, state: DatabaseState, reason: str) -> None:
         """Record a change of state: one log line and one count, only when it changes."""

@@ -83,17 +83,27 @@ class Ledger:
     # -- the one helper -------------------------------------------------------------
 
     async def call(
-        self, procedure: str, *args: Any, result_sets: int = 1, timeout: float | None = None
+        self, procedure: str, /, *, result_sets: int = 1, timeout: float | None = None,
+        **arguments: Any,
     ) -> list[list[Row]]:
-        """Run `CALL procedure(args)`, return the first `result_sets` sets, drain the rest.
+        """Run `CALL procedure(...)`, return the first `result_sets` sets, drain the rest.
 
-        `timeout` overrides the deadline for the rare call known to run long.
+        `arguments` are named after the procedure's parameters (api/signatures.py); their
+        order comes from the signature read when the pool opened, so a missing, extra or
+        misspelt name is a TypeError here. `timeout` overrides the deadline for the rare
+        call known to run long.
         """
         if not _PROCEDURE_NAME.match(procedure):
             raise ValueError(f"not a procedure name: {procedure!r}")
-        sql, args = _statement(procedure, args)
+        signature = self.database.procedures.get(procedure)
+        if signature is None:
+            if not self.database.is_up:  # not connected yet: nothing learnt, answer 503
+                self.metrics.db_unavailable.labels("down").inc()
+                raise self.database.unavailable()
+            raise ValueError(f"{procedure} is not a procedure this service may call")
+        sql, args = _statement(procedure, signature.arguments(arguments))
         settings = self.database.settings
-        if procedure in self.database.read_only:
+        if signature.read_only:
             deadline = settings.db_read_timeout_seconds
             if self.database.is_mariadb:
                 # The server stops the read itself; the client deadline is the backstop.
@@ -160,15 +170,15 @@ class Ledger:
             finally:
                 watchdog.cancel()
 
-    async def rows(self, procedure: str, *args: Any) -> list[Row]:
-        return (await self.call(procedure, *args))[0]
+    async def rows(self, procedure: str, /, **arguments: Any) -> list[Row]:
+        return (await self.call(procedure, **arguments))[0]
 
-    async def row(self, procedure: str, *args: Any) -> Row | None:
-        found = await self.rows(procedure, *args)
+    async def row(self, procedure: str, /, **arguments: Any) -> Row | None:
+        found = await self.rows(procedure, **arguments)
         return found[0] if found else None
 
-    async def one(self, procedure: str, *args: Any) -> Row:
-        found = await self.row(procedure, *args)
+    async def one(self, procedure: str, /, **arguments: Any) -> Row:
+        found = await self.row(procedure, **arguments)
         if found is None:
             log.error("%s returned no row", procedure)
             raise BankError()
@@ -198,8 +208,9 @@ class Ledger:
     async def check_integrity(
         self, *, full: bool, since_txn_id: int | None, timeout: float | None = None
     ) -> tuple[Row, list[Row]]:
-        summary, found = await self.call("sp_check_integrity", full, since_txn_id,
-                                         result_sets=2, timeout=timeout)
+        summary, found = await self.call("sp_check_integrity", full=full,
+                                         since_txn_id=since_txn_id, result_sets=2,
+                                         timeout=timeout)
         if not summary:
             raise BankError()
         return summary[0], found
@@ -209,90 +220,103 @@ class Ledger:
     async def register_user(
         self, *, username: str, password_hash: str, email_hash: bytes | None, kyc_verified: bool,
     ) -> Row:
-        return await self.one("sp_register_user", username, password_hash, email_hash,
-                              kyc_verified)
+        return await self.one("sp_register_user", username=username, password_hash=password_hash,
+                              email_hash=email_hash, kyc_verified=kyc_verified)
 
     async def set_user_pii(
         self, *, user_id: int, email_enc: bytes | None, full_name_enc: bytes | None,
         phone_enc: bytes | None, date_of_birth_enc: bytes | None,
     ) -> None:
-        await self.call("sp_set_user_pii", user_id, email_enc, full_name_enc, phone_enc,
-                        date_of_birth_enc, result_sets=0)
+        await self.call("sp_set_user_pii", user_id=user_id, email_enc=email_enc,
+                        full_name_enc=full_name_enc, phone_enc=phone_enc,
+                        date_of_birth_enc=date_of_birth_enc, result_sets=0)
 
     async def login_lookup(self, *, username: str, ip: str) -> Row:
-        return await self.one("sp_auth_login_lookup", username, ip)
+        return await self.one("sp_auth_login_lookup", username=username, ip_address=ip)
 
     async def login_failed(
         self, *, username: str, user_id: int | None, outcome: str, ip: str | None,
         user_agent: str | None,
     ) -> Row:
-        return await self.one("sp_auth_login_failed", username, user_id, outcome, ip, user_agent)
+        return await self.one("sp_auth_login_failed", username=username, user_id=user_id,
+                              outcome=outcome, ip_address=ip, user_agent=user_agent)
 
     async def login_succeeded(
         self, *, user_id: int, session_id: str, refresh_hash: bytes, session_expires_at: datetime,
         refresh_expires_at: datetime, ip: str | None, user_agent: str | None,
         mfa_challenge_id: str | None = None, mfa_step: int | None = None,
     ) -> Row:
-        return await self.one("sp_auth_login_succeeded", user_id, session_id, refresh_hash,
-                              session_expires_at, refresh_expires_at, ip, user_agent,
-                              mfa_challenge_id, mfa_step)
+        return await self.one("sp_auth_login_succeeded", user_id=user_id, session_id=session_id,
+                              refresh_hash=refresh_hash, session_expires_at=session_expires_at,
+                              refresh_expires_at=refresh_expires_at, ip_address=ip,
+                              user_agent=user_agent, mfa_challenge_id=mfa_challenge_id,
+                              mfa_step=mfa_step)
 
     async def refresh(self, *, token_hash: bytes, new_hash: bytes, new_expires_at: datetime) -> Row:
-        return await self.one("sp_auth_refresh", token_hash, new_hash, new_expires_at)
+        return await self.one("sp_auth_refresh", token_hash=token_hash, new_hash=new_hash,
+                              new_expires_at=new_expires_at)
 
     async def logout(self, *, session_id: str, user_id: int, refresh_hash: bytes | None) -> None:
-        await self.call("sp_auth_logout", session_id, user_id, refresh_hash, result_sets=0)
+        await self.call("sp_auth_logout", session_id=session_id, user_id=user_id,
+                        refresh_hash=refresh_hash, result_sets=0)
 
     async def principal(self, *, session_id: str, user_id: int, account_id: int | None) -> Row:
-        return await self.one("sp_auth_principal", session_id, user_id, account_id)
+        return await self.one("sp_auth_principal", session_id=session_id, user_id=user_id,
+                              account_id=account_id)
 
     async def user_profile(self, user_id: int) -> Row:
-        return await self.one("sp_get_user_profile", user_id)
+        return await self.one("sp_get_user_profile", user_id=user_id)
 
     async def update_user_profile(
         self, *, user_id: int, email_hash: bytes | None, email_enc: bytes | None,
         full_name_enc: bytes | None, phone_enc: bytes | None, date_of_birth_enc: bytes | None,
     ) -> Row:
-        return await self.one("sp_update_user_profile", user_id, email_hash, email_enc,
-                              full_name_enc, phone_enc, date_of_birth_enc)
+        return await self.one("sp_update_user_profile", user_id=user_id, email_hash=email_hash,
+                              email_enc=email_enc, full_name_enc=full_name_enc,
+                              phone_enc=phone_enc, date_of_birth_enc=date_of_birth_enc)
 
     async def user_secrets(self, *, session_id: str | None, user_id: int) -> Row:
-        return await self.one("sp_get_user_secrets", session_id, user_id)
+        return await self.one("sp_get_user_secrets", session_id=session_id, user_id=user_id)
 
     async def set_pin(self, *, user_id: int, pin_hash: str, keep_session_id: str | None) -> None:
-        await self.call("sp_set_user_pin", user_id, pin_hash, keep_session_id, result_sets=0)
+        await self.call("sp_set_user_pin", user_id=user_id, pin_hash=pin_hash,
+                        keep_session_id=keep_session_id, result_sets=0)
 
     async def record_pin_attempt(self, *, user_id: int, success: bool) -> Row:
-        return await self.one("sp_record_pin_attempt", user_id, success)
+        return await self.one("sp_record_pin_attempt", user_id=user_id, success=success)
 
     async def set_mfa_secret(self, *, user_id: int, secret_enc: bytes) -> None:
-        await self.call("sp_set_mfa_secret", user_id, secret_enc, result_sets=0)
+        await self.call("sp_set_mfa_secret", user_id=user_id, secret_enc=secret_enc,
+                        result_sets=0)
 
     async def enable_mfa(self, *, user_id: int, step: int) -> None:
-        await self.call("sp_enable_mfa", user_id, step, result_sets=0)
+        await self.call("sp_enable_mfa", user_id=user_id, step=step, result_sets=0)
 
     # -- accounts ------------------------------------------------------------------------
 
     async def create_account(
         self, *, user_id: int, account_type: str, currency: str, actor_id: int
     ) -> Row:
-        return await self.one("sp_create_account", user_id, account_type, currency, actor_id)
+        return await self.one("sp_create_account", user_id=user_id, account_type=account_type,
+                              currency=currency, actor_id=actor_id)
 
     async def get_account(self, account_id: int) -> Row:
-        return await self.one("sp_get_account", account_id)
+        return await self.one("sp_get_account", account_id=account_id)
 
     async def list_accounts(self, *, user_id: int, after_id: int | None, limit: int) -> list[Row]:
-        return await self.rows("sp_list_accounts", user_id, after_id, limit)
+        return await self.rows("sp_list_accounts", user_id=user_id, after_id=after_id,
+                               limit=limit)
 
     async def balance(self, *, account_id: int, at: datetime | None) -> Row:
-        return await self.one("sp_get_balance", account_id, at)
+        return await self.one("sp_get_balance", account_id=account_id, at=at)
 
     async def statement(
         self, *, account_id: int, start: datetime | None, end: datetime | None,
         after_entry_id: int | None, limit: int,
     ) -> tuple[Row, list[Row]]:
-        header, entries = await self.call("sp_account_statement", account_id, start, end,
-                                          after_entry_id, limit, result_sets=2)
+        header, entries = await self.call("sp_account_statement", account_id=account_id,
+                                          from_=start, to=end, after_entry_id=after_entry_id,
+                                          limit=limit, result_sets=2)
         if not header:
             raise BankError()
         return header[0], entries
@@ -303,44 +327,52 @@ class Ledger:
         self, *, account_id: int, amount: Decimal, description: str | None, key: str,
         actor_id: int, session_id: str | None, owner_id: int | None,
     ) -> Row:
-        return await self.one("sp_deposit_cash", account_id, amount, description, key, actor_id,
-                              session_id, owner_id)
+        return await self.one("sp_deposit_cash", account_id=account_id, amount=amount,
+                              description=description, idempotency_key=key, actor_id=actor_id,
+                              session_id=session_id, owner_id=owner_id)
 
     async def top_up(
         self, *, account_id: int, amount: Decimal, description: str | None, key: str,
         actor_id: int, session_id: str | None,
     ) -> Row:
-        return await self.one("sp_top_up", account_id, amount, description, key, actor_id,
-                              session_id)
+        return await self.one("sp_top_up", account_id=account_id, amount=amount,
+                              description=description, idempotency_key=key, actor_id=actor_id,
+                              session_id=session_id)
 
     async def withdraw(
         self, *, account_id: int, amount: Decimal, description: str | None, key: str,
         actor_id: int, session_id: str | None, owner_id: int | None,
     ) -> Row:
-        return await self.one("sp_withdraw_cash", account_id, amount, description, key, actor_id,
-                              session_id, owner_id)
+        return await self.one("sp_withdraw_cash", account_id=account_id, amount=amount,
+                              description=description, idempotency_key=key, actor_id=actor_id,
+                              session_id=session_id, owner_id=owner_id)
 
     async def transfer(
         self, *, from_account_id: int, to_account_number: str, amount: Decimal, fee: Decimal,
         description: str | None, key: str, actor_id: int, session_id: str | None,
         owner_id: int | None,
     ) -> Row:
-        return await self.one("sp_perform_transfer", from_account_id, to_account_number, amount,
-                              fee, description, key, actor_id, session_id, owner_id)
+        return await self.one("sp_perform_transfer", from_account_id=from_account_id,
+                              to_account_number=to_account_number, amount=amount, fee=fee,
+                              description=description, idempotency_key=key, actor_id=actor_id,
+                              session_id=session_id, owner_id=owner_id)
 
     async def batch_transfer(
         self, *, from_account_id: int, items: list[dict[str, Any]], description: str | None,
         key: str, actor_id: int, session_id: str | None, owner_id: int | None,
     ) -> list[Row]:
         payload = json.dumps(items, default=str, separators=(",", ":"))
-        return await self.rows("sp_perform_batch_transfer", from_account_id, payload,
-                               description, key, actor_id, session_id, owner_id)
+        return await self.rows("sp_perform_batch_transfer", from_account_id=from_account_id,
+                               items=payload, description=description, idempotency_key=key,
+                               actor_id=actor_id, session_id=session_id, owner_id=owner_id)
 
     async def reverse(self, *, transaction_id: int, reason: str, key: str, actor_id: int) -> Row:
-        return await self.one("sp_reverse_transaction", transaction_id, reason, key, actor_id)
+        return await self.one("sp_reverse_transaction", transaction_id=transaction_id,
+                              reason=reason, idempotency_key=key, actor_id=actor_id)
 
     async def get_transaction(self, transaction_id: int) -> tuple[Row, list[Row]]:
-        header, entries = await self.call("sp_get_transaction", transaction_id, result_sets=2)
+        header, entries = await self.call("sp_get_transaction", transaction_id=transaction_id,
+                                          result_sets=2)
         if not header:
             raise error_for_code("TRANSACTION_NOT_FOUND", "")
         return header[0], entries
@@ -351,8 +383,10 @@ class Ledger:
         min_amount: Decimal | None, max_amount: Decimal | None, before_id: int | None,
         limit: int,
     ) -> list[Row]:
-        return await self.rows("sp_list_transactions", user_id, account_id, type, status, start,
-                               end, min_amount, max_amount, before_id, limit)
+        return await self.rows("sp_list_transactions", user_id=user_id, account_id=account_id,
+                               type=type, status=status, from_=start, to=end,
+                               min_amount=min_amount, max_amount=max_amount,
+                               before_id=before_id, limit=limit)
 
 
 def _statement(procedure: str, args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:

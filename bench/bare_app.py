@@ -24,6 +24,8 @@ import jwt
 from fastapi import FastAPI, Header, HTTPException
 from pydantic import BaseModel
 
+from api.signatures import SIGNATURES_SQL, signatures
+
 
 class Transfer(BaseModel):
     from_id: int
@@ -49,6 +51,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         minsize=2,
         maxsize=int(os.environ.get("BENCH_DB_POOL_MAX", "40")),
     )
+    async with app.state.pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(SIGNATURES_SQL)
+        app.state.ledger_transfer = signatures(await cur.fetchall())["sp_perform_transfer"]
     yield
     app.state.pool.close()
     await app.state.pool.wait_closed()
@@ -89,10 +94,13 @@ async def transfer_ledger(body: LedgerTransfer, authorization: str = Header(),
     except jwt.PyJWTError as exc:
         raise HTTPException(401) from exc
     user = int(claims["sub"])
+    procedure = app.state.ledger_transfer
+    arguments = procedure.arguments({
+        "from_account_id": body.from_id, "to_account_number": body.to_number,
+        "amount": body.amount, "fee": 0, "description": None, "idempotency_key": idempotency_key,
+        "actor_id": user, "session_id": claims["sid"], "owner_id": user})
     async with app.state.pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute("CALL sp_perform_transfer(%s, %s, %s, 0, NULL, %s, %s, %s, %s)",
-                          (body.from_id, body.to_number, body.amount, idempotency_key, user,
-                           claims["sid"], user))
+        await cur.execute(procedure.statement, arguments)
         row = await cur.fetchone()
         while await cur.nextset():
             pass

@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 
+from api import signatures
 from api.config import REPO_ROOT, DatabaseAddress, get_settings
 from bench.minimal_transfer import install_minimal_transfer
 from scripts.db_connection import connect
@@ -177,14 +178,15 @@ async def make_users(base: str, count: int, users_file: Path) -> list[tuple[int,
 def fund(conn: Any, ids: list[tuple[int, int]]) -> None:
     """Verify the bench customers' KYC and pay 40,000 JOD cash into each account (a customer's
     own deposit is a top-up of at most 1,000, so the float comes from the counter)."""
+    deposit = signatures.read(conn)["sp_deposit_cash"]
     with conn.cursor() as cur:
         cur.execute("UPDATE users SET kyc_status = 'verified' WHERE role = 'customer'")
         for pair in ids:
             for account_id in pair:
-                cur.execute(
-                    "CALL sp_deposit_cash(%s, 40000.000, 'bench float', %s, 1, NULL, NULL)",
-                    (account_id, f"bench-float-{account_id}"),
-                )
+                cur.execute(deposit.statement, deposit.arguments({
+                    "account_id": account_id, "amount": "40000.000", "description": "bench float",
+                    "idempotency_key": f"bench-float-{account_id}", "actor_id": 1,
+                    "session_id": None, "owner_id": None}))
                 while cur.nextset():
                     pass
 

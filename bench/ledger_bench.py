@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 import aiomysql
 
+from api import signatures
 from api.config import DatabaseAddress, get_settings
+from api.signatures import Signature
 from bench.minimal_transfer import install_minimal_transfer
 from scripts.db_connection import connect
 from scripts.dbserver import resolve_admin_url
@@ -57,12 +59,18 @@ class Result:
 BenchAccount = tuple[int, str, int, str]
 
 
-def prepare(admin_url: str) -> tuple[DatabaseAddress, list[BenchAccount]]:
-    """A fresh bench database with ACCOUNTS funded JOD accounts with high limits."""
+def prepare(
+    admin_url: str,
+) -> tuple[DatabaseAddress, list[BenchAccount], dict[str, Signature]]:
+    """A fresh bench database with ACCOUNTS funded JOD accounts with high limits, and the
+    procedures' signatures (calls name their arguments: api/signatures.py)."""
     drop_database(admin_url, BENCH_DB)
     migrate(admin_url, database=BENCH_DB)
     admin = DatabaseAddress.from_url(admin_url).with_database(BENCH_DB)
     conn = connect(admin)
+    known = signatures.read(conn)
+    create, limits, deposit = (known[name] for name in (
+        "sp_create_account", "sp_set_account_limits", "sp_deposit_cash"))
     accounts: list[BenchAccount] = []
     settings = get_settings()
     install_minimal_transfer(conn, BENCH_DB, settings)
@@ -75,15 +83,18 @@ def prepare(admin_url: str) -> tuple[DatabaseAddress, list[BenchAccount]]:
         cur.execute("SELECT id FROM users WHERE username LIKE 'bench%' ORDER BY id")
         user_ids = [row[0] for row in cur.fetchall()]
         for uid in user_ids:
-            cur.execute("CALL sp_create_account(%s, 'checking', 'JOD', %s)", (uid, uid))
+            cur.execute(create.statement, create.arguments(
+                {"user_id": uid, "account_type": "checking", "currency": "JOD", "actor_id": uid}))
             account_id, number = cur.fetchone()[:2]
             cur.nextset()
-            cur.execute("CALL sp_set_account_limits(%s, 0, 1000000, 1000000000, 1)", (account_id,))
+            cur.execute(limits.statement, limits.arguments(
+                {"account_id": account_id, "overdraft_limit": 0, "per_transaction_limit": 1000000,
+                 "daily_limit": 1000000000, "actor_id": 1}))
             cur.nextset()
-            cur.execute(
-                "CALL sp_deposit_cash(%s, 1000000, 'bench float', %s, 1, NULL, NULL)",
-                (account_id, f"bench-{account_id}"),
-            )
+            cur.execute(deposit.statement, deposit.arguments(
+                {"account_id": account_id, "amount": 1000000, "description": "bench float",
+                 "idempotency_key": f"bench-{account_id}", "actor_id": 1, "session_id": None,
+                 "owner_id": None}))
             cur.nextset()
             session = secrets.token_hex(16)
             cur.execute(
@@ -93,7 +104,7 @@ def prepare(admin_url: str) -> tuple[DatabaseAddress, list[BenchAccount]]:
             )
             accounts.append((account_id, number, uid, session))
     conn.close()
-    return admin.as_role("bank_app", settings.app_db_password), accounts
+    return admin.as_role("bank_app", settings.app_db_password), accounts, known
 
 
 async def run_load(
@@ -153,17 +164,26 @@ async def run_load(
 
 
 def scenarios(
-    accounts: list[BenchAccount],
+    accounts: list[BenchAccount], known: dict[str, Signature],
 ) -> dict[str, Callable[[aiomysql.Cursor, int], Awaitable[int]]]:
     ids = [a[0] for a in accounts]
     numbers = [a[1] for a in accounts]
     hot = numbers[0]
     count = len(accounts)
 
-    def caller(index: int) -> tuple[int, str, int]:
+    transfer, batch_transfer = known["sp_perform_transfer"], known["sp_perform_batch_transfer"]
+    transfer_sql, batch_sql = transfer.statement, batch_transfer.statement
+
+    def caller(index: int) -> dict[str, object]:
         """actor, session and owner for a transfer from account `index`: its owner."""
         _, _, user, session = accounts[index]
-        return user, session, user
+        return {"actor_id": user, "session_id": session, "owner_id": user}
+
+    def transfer_arguments(src: int, to_number: str) -> tuple[object, ...]:
+        return transfer.arguments({
+            "from_account_id": ids[src], "to_account_number": to_number, "amount": "1.000",
+            "fee": 0, "description": None, "idempotency_key": secrets.token_hex(12),
+            **caller(src)})
 
     def pair(n: int) -> tuple[int, int]:
         src = (n * 7919) % (count - 1) + 1
@@ -177,18 +197,12 @@ def scenarios(
 
     async def uniform(cur: aiomysql.Cursor, n: int) -> int:
         src, dst = pair(n)
-        await cur.execute(
-            "CALL sp_perform_transfer(%s, %s, '1.000', 0, NULL, %s, %s, %s, %s)",
-            (ids[src], numbers[dst], secrets.token_hex(12), *caller(src)),
-        )
+        await cur.execute(transfer_sql, transfer_arguments(src, numbers[dst]))
         return 1
 
     async def hot_account(cur: aiomysql.Cursor, n: int) -> int:
         src, _ = pair(n)
-        await cur.execute(
-            "CALL sp_perform_transfer(%s, %s, '1.000', 0, NULL, %s, %s, %s, %s)",
-            (ids[src], hot, secrets.token_hex(12), *caller(src)),
-        )
+        await cur.execute(transfer_sql, transfer_arguments(src, hot))
         return 1
 
     async def batch(cur: aiomysql.Cursor, n: int) -> int:
@@ -198,10 +212,9 @@ def scenarios(
             for i in range(BATCH_SIZE)
         ]
         items = [item for item in items if item["to_account_number"] != numbers[src]]
-        await cur.execute(
-            "CALL sp_perform_batch_transfer(%s, %s, NULL, %s, %s, %s, %s)",
-            (ids[src], json.dumps(items), secrets.token_hex(12), *caller(src)),
-        )
+        await cur.execute(batch_sql, batch_transfer.arguments({
+            "from_account_id": ids[src], "items": json.dumps(items), "description": None,
+            "idempotency_key": secrets.token_hex(12), **caller(src)}))
         return len(items)
 
     return {
@@ -249,11 +262,11 @@ async def main() -> None:
         f"{args.seconds:.0f}s per cell; client and server share the machine's cores"
     )
     print("# preparing bench database ...", flush=True)
-    app, accounts = prepare(admin_url)
+    app, accounts, known = prepare(admin_url)
     print()
     print("| scenario | conns | transfers/s | calls/s | p50 ms | p99 ms | errors |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, make_call in scenarios(accounts).items():
+    for name, make_call in scenarios(accounts, known).items():
         if args.only not in name:
             continue
         for connections in levels:

@@ -11,7 +11,39 @@ from typing import Any
 import aiomysql
 import pymysql
 
+from api import signatures
 from api.config import DatabaseAddress
+from api.signatures import Signature
+
+# Signatures per server, database and user (each user sees only what it may execute).
+_SIGNATURES: dict[tuple[Any, ...], dict[str, Signature]] = {}
+
+
+def signature(conn: Any, procedure: str) -> Signature:
+    """What `procedure` takes, read once per connection target; re-read when it is new."""
+    target = _target(conn)
+    known = _SIGNATURES.get(target)
+    if known is None or procedure not in known:
+        known = _SIGNATURES[target] = signatures.read(conn)
+    if procedure not in known:
+        raise ValueError(f"{procedure} is not a procedure this connection may call")
+    return known[procedure]
+
+
+def _target(conn: Any) -> tuple[Any, ...]:
+    """Server, user and database of a PyMySQL or aiomysql connection (PyMySQL keeps bytes)."""
+    return tuple(v.decode() if isinstance(v, bytes) else v
+                 for v in (conn.host, conn.port, conn.user, conn.db))
+
+
+def proc(conn: Any, procedure: str, /, **arguments: Any) -> list[dict[str, Any]]:
+    """CALL a procedure by parameter name (api/signatures.py); returns its first result set."""
+    return proc_all(conn, procedure, **arguments)[0]
+
+
+def proc_all(conn: Any, procedure: str, /, **arguments: Any) -> list[list[dict[str, Any]]]:
+    """CALL a procedure by parameter name; returns every result set it produced."""
+    return call_all(conn, procedure, *signature(conn, procedure).arguments(arguments))
 
 
 def call(conn: Any, procedure: str, *args: Any) -> list[dict[str, Any]]:
@@ -61,23 +93,16 @@ def new_user(admin_conn: Any, role: str = "customer") -> int:
 def open_account(
     app_conn: Any, user_id: int, currency: str = "JOD", account_type: str = "savings"
 ) -> dict[str, Any]:
-    return call(app_conn, "sp_create_account", user_id, account_type, currency, user_id)[0]
+    return proc(app_conn, "sp_create_account", user_id=user_id, account_type=account_type,
+                currency=currency, actor_id=user_id)[0]
 
 
 def deposit(
     app_conn: Any, account_id: int, amount: Decimal | str, actor: int = 1
 ) -> dict[str, Any]:
-    return call(
-        app_conn,
-        "sp_deposit_cash",
-        account_id,
-        str(amount),
-        "test deposit",
-        secrets.token_hex(8),
-        actor,
-        None,
-        None,
-    )[0]
+    return proc(app_conn, "sp_deposit_cash", account_id=account_id, amount=str(amount),
+                description="test deposit", idempotency_key=secrets.token_hex(8),
+                actor_id=actor, session_id=None, owner_id=None)[0]
 
 
 def transfer(
@@ -90,19 +115,10 @@ def transfer(
     fee: Decimal | str = "0",
     key: str | None = None,
 ) -> dict[str, Any]:
-    return call(
-        app_conn,
-        "sp_perform_transfer",
-        from_id,
-        to_number,
-        str(amount),
-        str(fee),
-        None,
-        key or secrets.token_hex(8),
-        actor,
-        None,
-        None,
-    )[0]
+    return proc(app_conn, "sp_perform_transfer", from_account_id=from_id,
+                to_account_number=to_number, amount=str(amount), fee=str(fee), description=None,
+                idempotency_key=key or secrets.token_hex(8), actor_id=actor, session_id=None,
+                owner_id=None)[0]
 
 
 def counts(admin_conn: Any) -> dict[str, int]:
@@ -133,6 +149,20 @@ async def aconnect(address: DatabaseAddress) -> aiomysql.Connection:
     )
 
 
+async def aproc(conn: aiomysql.Connection, procedure: str, /, **arguments: Any
+                ) -> list[dict[str, Any]]:
+    """`proc` over an async connection: CALL by parameter name, first result set."""
+    target = _target(conn)
+    known = _SIGNATURES.get(target)
+    if known is None or procedure not in known:
+        async with conn.cursor() as cur:
+            await cur.execute(signatures.SIGNATURES_SQL)
+            known = _SIGNATURES[target] = signatures.signatures(await cur.fetchall())
+    if procedure not in known:
+        raise ValueError(f"{procedure} is not a procedure this connection may call")
+    return await acall(conn, procedure, *known[procedure].arguments(arguments))
+
+
 async def acall(conn: aiomysql.Connection, procedure: str, *args: Any) -> list[dict[str, Any]]:
     """CALL over an async connection; returns the first result set, drains the rest."""
     placeholders = ", ".join(["%s"] * len(args))
@@ -153,17 +183,9 @@ def batch(
     key: str | None = None,
 ) -> list[dict[str, Any]]:
     """sp_perform_batch_transfer as a trusted caller; `items` is the JSON text."""
-    return call(
-        app_conn,
-        "sp_perform_batch_transfer",
-        from_id,
-        items,
-        description,
-        key or secrets.token_hex(8),
-        1,
-        None,
-        None,
-    )
+    return proc(app_conn, "sp_perform_batch_transfer", from_account_id=from_id, items=items,
+                description=description, idempotency_key=key or secrets.token_hex(8),
+                actor_id=1, session_id=None, owner_id=None)
 
 
 @contextmanager

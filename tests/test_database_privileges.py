@@ -27,6 +27,7 @@ from ledger_helpers import (
     integrity_problems,
     new_user,
     open_account,
+    proc,
     query,
 )
 from pydantic import ValidationError
@@ -206,8 +207,9 @@ class TestSessions:
     ) -> None:
         teller = new_user(admin_conn, "teller")
         account = open_account(admin_conn, new_user(admin_conn), "JOD")
-        call(bank_app_conn, "sp_deposit_cash", account["id"], "5.000", "x",
-             secrets.token_hex(8), teller, session_for(teller), None)
+        proc(bank_app_conn, "sp_deposit_cash", account_id=account["id"], amount="5.000",
+             description="x", idempotency_key=secrets.token_hex(8), actor_id=teller,
+             session_id=session_for(teller), owner_id=None)
         assert balance(admin_conn, account["id"]) == Decimal("5.000")
 
     def test_a_customers_session_is_not_a_tellers(
@@ -216,8 +218,9 @@ class TestSessions:
         customer = new_user(admin_conn)
         account = open_account(admin_conn, customer, "JOD")
         with pytest.raises(pymysql.err.MySQLError) as caught:
-            call(bank_app_conn, "sp_deposit_cash", account["id"], "5.000", "x",
-                 secrets.token_hex(8), customer, session_for(customer), None)
+            proc(bank_app_conn, "sp_deposit_cash", account_id=account["id"], amount="5.000",
+                 description="x", idempotency_key=secrets.token_hex(8), actor_id=customer,
+                 session_id=session_for(customer), owner_id=None)
         assert error_code(caught.value) == "FORBIDDEN"
 
     def test_a_system_actor_may_pass_no_session(self, admin_conn: Any) -> None:
@@ -415,8 +418,9 @@ class TestHistory:
 
     def test_reversal_sets_status_and_link_once(self, admin_conn: Any) -> None:
         txn = posted(admin_conn)
-        reversal = call(admin_conn, "sp_reverse_transaction", txn["id"], "test", "rev-" +
-                        secrets.token_hex(6), 1)[0]
+        reversal = proc(admin_conn, "sp_reverse_transaction", transaction_id=txn["id"],
+                        reason="test", idempotency_key="rev-" + secrets.token_hex(6),
+                        actor_id=1)[0]
         row = query(admin_conn, "SELECT status, reversed_by_id FROM transactions WHERE id = %s",
                     txn["id"])[0]
         assert row == {"status": "reversed", "reversed_by_id": reversal["id"]}
@@ -464,8 +468,9 @@ class TestStaffEntryPoints:
     ) -> None:
         txn = posted(admin_conn)
         with pytest.raises(pymysql.err.MySQLError) as caught:
-            call(bank_app_conn, "sp_reverse_transaction", txn["id"], "x", secrets.token_hex(6), 1)
+            proc(bank_app_conn, "sp_reverse_transaction", transaction_id=txn["id"], reason="x",
+                 idempotency_key=secrets.token_hex(6), actor_id=1)
         assert error_code(caught.value) == "FORBIDDEN"
-        reversal = call(admin_conn, "sp_reverse_transaction", txn["id"], "x",
-                        secrets.token_hex(6), 1)[0]
+        reversal = proc(admin_conn, "sp_reverse_transaction", transaction_id=txn["id"], reason="x",
+                        idempotency_key=secrets.token_hex(6), actor_id=1)[0]
         assert reversal["type"] == "reversal"

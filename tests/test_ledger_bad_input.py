@@ -6,7 +6,7 @@ import secrets
 
 import pymysql
 import pytest
-from ledger_helpers import call, counts, deposit, error_code, new_user, open_account
+from ledger_helpers import counts, deposit, error_code, new_user, open_account, proc
 
 
 @pytest.fixture
@@ -18,40 +18,40 @@ def accounts(admin_conn, app_conn):
     closed = open_account(app_conn, user, "JOD", "wallet")
     deposit(app_conn, jod["id"], "100")
     deposit(app_conn, frozen["id"], "100")
-    call(app_conn, "sp_set_account_status", frozen["id"], "frozen", "test", 1)
-    call(app_conn, "sp_set_account_status", closed["id"], "closed", "test", 1)
+    proc(app_conn, "sp_set_account_status", account_id=frozen["id"], status="frozen", reason="test",
+         actor_id=1)
+    proc(app_conn, "sp_set_account_status", account_id=closed["id"], status="closed", reason="test",
+         actor_id=1)
     return {"user": user, "jod": jod, "usd": usd, "frozen": frozen, "closed": closed}
 
 
-def _refused(admin_conn, app_conn, code, procedure, *args):
+def _refused(admin_conn, app_conn, code, procedure, arguments):
     before = counts(admin_conn)
     with pytest.raises(pymysql.err.MySQLError) as err:
-        call(app_conn, procedure, *args)
+        proc(app_conn, procedure, **arguments)
     assert error_code(err.value) == code, err.value
     assert counts(admin_conn) == before
 
 
+def _cash(account_id, amount):
+    return {"account_id": account_id, "amount": amount, "description": None,
+            "idempotency_key": secrets.token_hex(6), "actor_id": 1, "session_id": None,
+            "owner_id": None}
+
+
 def _withdraw(account_id, amount):
-    return ("sp_withdraw_cash", account_id, amount, None, secrets.token_hex(6), 1, None, None)
+    return "sp_withdraw_cash", _cash(account_id, amount)
 
 
 def _deposit(account_id, amount):
-    return ("sp_deposit_cash", account_id, amount, None, secrets.token_hex(6), 1, None, None)
+    return "sp_deposit_cash", _cash(account_id, amount)
 
 
 def _transfer(from_id, to_number, amount, fee="0"):
-    return (
-        "sp_perform_transfer",
-        from_id,
-        to_number,
-        amount,
-        fee,
-        None,
-        secrets.token_hex(6),
-        1,
-        None,
-        None,
-    )
+    return "sp_perform_transfer", {
+        "from_account_id": from_id, "to_account_number": to_number, "amount": amount,
+        "fee": fee, "description": None, "idempotency_key": secrets.token_hex(6), "actor_id": 1,
+        "session_id": None, "owner_id": None}
 
 
 class TestAmounts:
@@ -98,10 +98,8 @@ class TestAccounts:
             app_conn,
             "UNKNOWN_CURRENCY",
             "sp_create_account",
-            accounts["user"],
-            "savings",
-            "XYZ",
-            1,
+            {"user_id": accounts["user"], "account_type": "savings", "currency": "XYZ",
+             "actor_id": 1},
         )
 
     def test_unknown_account_type(self, admin_conn, app_conn, accounts):
@@ -110,10 +108,7 @@ class TestAccounts:
             app_conn,
             "INVALID_ACCOUNT_TYPE",
             "sp_create_account",
-            accounts["user"],
-            "gl",
-            "JOD",
-            1,
+            {"user_id": accounts["user"], "account_type": "gl", "currency": "JOD", "actor_id": 1},
         )
 
     def test_unknown_user(self, admin_conn, app_conn):
@@ -122,10 +117,7 @@ class TestAccounts:
             app_conn,
             "USER_NOT_FOUND",
             "sp_create_account",
-            987654321,
-            "savings",
-            "JOD",
-            1,
+            {"user_id": 987654321, "account_type": "savings", "currency": "JOD", "actor_id": 1},
         )
 
     def test_same_account_transfer(self, admin_conn, app_conn, accounts):
@@ -193,46 +185,40 @@ class TestAccounts:
             app_conn,
             "ACCOUNT_NOT_EMPTY",
             "sp_set_account_status",
-            accounts["jod"]["id"],
-            "closed",
-            "test",
-            1,
+            {"account_id": accounts["jod"]["id"], "status": "closed", "reason": "test",
+             "actor_id": 1},
         )
 
     def test_ownership_is_enforced_in_sql(self, admin_conn, app_conn, accounts):
         stranger = new_user(admin_conn)
-        args = list(_withdraw(accounts["jod"]["id"], "1"))
-        args[-1] = stranger
-        _refused(admin_conn, app_conn, "ACCOUNT_NOT_FOUND", *args)
+        procedure, arguments = _withdraw(accounts["jod"]["id"], "1")
+        arguments["owner_id"] = stranger
+        _refused(admin_conn, app_conn, "ACCOUNT_NOT_FOUND", procedure, arguments)
 
 
 class TestIdempotency:
     def test_same_key_other_payload_is_a_conflict(self, admin_conn, app_conn, accounts):
         key = secrets.token_hex(6)
-        call(app_conn, "sp_deposit_cash", accounts["jod"]["id"], "5", None, key, 1, None, None)
+        proc(app_conn, "sp_deposit_cash", account_id=accounts["jod"]["id"], amount="5",
+             description=None, idempotency_key=key, actor_id=1, session_id=None, owner_id=None)
         _refused(
             admin_conn,
             app_conn,
             "IDEMPOTENCY_CONFLICT",
             "sp_deposit_cash",
-            accounts["jod"]["id"],
-            "6",
-            None,
-            key,
-            1,
-            None,
-            None,
+            {"account_id": accounts["jod"]["id"], "amount": "6", "description": None,
+             "idempotency_key": key, "actor_id": 1, "session_id": None, "owner_id": None},
         )
 
     def test_same_key_same_payload_replays(self, admin_conn, app_conn, accounts):
         key = secrets.token_hex(6)
-        first = call(
-            app_conn, "sp_deposit_cash", accounts["jod"]["id"], "5", None, key, 1, None, None
-        )[0]
+        first = proc(app_conn, "sp_deposit_cash", account_id=accounts["jod"]["id"], amount="5",
+                     description=None, idempotency_key=key, actor_id=1, session_id=None,
+                     owner_id=None)[0]
         before = counts(admin_conn)
-        again = call(
-            app_conn, "sp_deposit_cash", accounts["jod"]["id"], "5.000", None, key, 1, None, None
-        )[0]
+        again = proc(app_conn, "sp_deposit_cash", account_id=accounts["jod"]["id"], amount="5.000",
+                     description=None, idempotency_key=key, actor_id=1, session_id=None,
+                     owner_id=None)[0]
         assert (again["id"], again["replayed"], first["replayed"]) == (first["id"], 1, 0)
         assert counts(admin_conn) == before
 
@@ -244,11 +230,7 @@ class TestSessions:
             app_conn,
             "SESSION_REVOKED",
             "sp_withdraw_cash",
-            accounts["jod"]["id"],
-            "1",
-            None,
-            secrets.token_hex(6),
-            accounts["user"],
-            "0" * 32,
-            accounts["user"],
+            {"account_id": accounts["jod"]["id"], "amount": "1", "description": None,
+             "idempotency_key": secrets.token_hex(6), "actor_id": accounts["user"],
+             "session_id": "0" * 32, "owner_id": accounts["user"]},
         )

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pymysql
 from ledger_helpers import (
-    acall,
     aconnect,
+    aproc,
     balance,
     deposit,
     error_code,
@@ -38,17 +38,9 @@ class TestRaces:
         try:
             results = await asyncio.gather(
                 *(
-                    acall(
-                        c,
-                        "sp_withdraw_cash",
-                        account["id"],
-                        "10.000",
-                        None,
-                        secrets.token_hex(8),
-                        1,
-                        None,
-                        None,
-                    )
+                    aproc(c, "sp_withdraw_cash", account_id=account["id"], amount="10.000",
+                          description=None, idempotency_key=secrets.token_hex(8), actor_id=1,
+                          session_id=None, owner_id=None)
                     for c in conns
                 ),
                 return_exceptions=True,
@@ -81,19 +73,10 @@ class TestRaces:
         async def worker(i, conn):
             for _ in range(rounds):
                 src, dst = (a, b) if i % 2 == 0 else (b, a)
-                await acall(
-                    conn,
-                    "sp_perform_transfer",
-                    src["id"],
-                    dst["account_number"],
-                    "1.000",
-                    "0",
-                    None,
-                    secrets.token_hex(8),
-                    1,
-                    None,
-                    None,
-                )
+                await aproc(conn, "sp_perform_transfer", from_account_id=src["id"],
+                            to_account_number=dst["account_number"], amount="1.000", fee="0",
+                            description=None, idempotency_key=secrets.token_hex(8), actor_id=1,
+                            session_id=None, owner_id=None)
 
         try:
             results = await asyncio.gather(
@@ -121,19 +104,10 @@ class TestRaces:
         try:
             results = await asyncio.gather(
                 *(
-                    acall(
-                        c,
-                        "sp_perform_transfer",
-                        src["id"],
-                        dst["account_number"],
-                        "100",
-                        "0",
-                        "rent",
-                        key,
-                        user,
-                        None,
-                        user,
-                    )
+                    aproc(c, "sp_perform_transfer", from_account_id=src["id"],
+                          to_account_number=dst["account_number"], amount="100", fee="0",
+                          description="rent", idempotency_key=key, actor_id=user, session_id=None,
+                          owner_id=user)
                     for c in conns
                 ),
                 return_exceptions=True,
@@ -160,19 +134,10 @@ class TestRaces:
         try:
             results = await asyncio.gather(
                 *(
-                    acall(
-                        c,
-                        "sp_perform_transfer",
-                        s["id"],
-                        dst["account_number"],
-                        "10",
-                        "0",
-                        None,
-                        key,
-                        user,
-                        None,
-                        user,
-                    )
+                    aproc(c, "sp_perform_transfer", from_account_id=s["id"],
+                          to_account_number=dst["account_number"], amount="10", fee="0",
+                          description=None, idempotency_key=key, actor_id=user, session_id=None,
+                          owner_id=user)
                     for c, s in zip(conns, sources, strict=True)
                 ),
                 return_exceptions=True,

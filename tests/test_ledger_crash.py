@@ -13,8 +13,8 @@ from pathlib import Path
 import pymysql
 import pytest
 from ledger_helpers import (
-    acall,
     aconnect,
+    aproc,
     deposit,
     integrity_problems,
     new_user,
@@ -70,19 +70,11 @@ async def test_acknowledged_transfers_survive_sigkill(crash_server: PrivateServe
                 src, dst = accounts[(i + n) % 8], accounts[(i + n + 1 + i % 7) % 8]
                 n += 1
                 try:
-                    rows = await acall(
-                        db,
-                        "sp_perform_transfer",
-                        src["id"],
-                        dst["account_number"],
-                        "1.000",
-                        "0",
-                        None,
-                        secrets.token_hex(8),
-                        1,
-                        None,
-                        None,
-                    )
+                    rows = await aproc(db, "sp_perform_transfer", from_account_id=src["id"],
+                                       to_account_number=dst["account_number"], amount="1.000",
+                                       fee="0", description=None,
+                                       idempotency_key=secrets.token_hex(8), actor_id=1,
+                                       session_id=None, owner_id=None)
                 except (pymysql.err.MySQLError, ConnectionError, OSError, RuntimeError):
                     in_doubt += 1
                     return

@@ -16,7 +16,6 @@ import pytest
 from ledger_helpers import (
     balance,
     batch,
-    call,
     counts,
     currency_bounds,
     deposit,
@@ -24,6 +23,7 @@ from ledger_helpers import (
     integrity_problems,
     new_user,
     open_account,
+    proc,
     query,
     transfer,
 )
@@ -40,14 +40,16 @@ def gl_account(admin_conn: Any, gl_type: str, currency: str) -> int:
 
 
 def top_up(app_conn: Any, account_id: int, amount: str, owner: int) -> dict[str, Any]:
-    return call(app_conn, "sp_top_up", account_id, amount, "from my card",
-                secrets.token_hex(8), owner, None)[0]
+    return proc(app_conn, "sp_top_up", account_id=account_id, amount=amount,
+                description="from my card", idempotency_key=secrets.token_hex(8), actor_id=owner,
+                session_id=None)[0]
 
 
 def withdraw(app_conn: Any, account_id: int, amount: str, actor: int,
              owner: int | None) -> dict[str, Any]:
-    return call(app_conn, "sp_withdraw_cash", account_id, amount, "ATM",
-                secrets.token_hex(8), actor, None, owner)[0]
+    return proc(app_conn, "sp_withdraw_cash", account_id=account_id, amount=amount,
+                description="ATM", idempotency_key=secrets.token_hex(8), actor_id=actor,
+                session_id=None, owner_id=owner)[0]
 
 
 def refused(code: str, action: Callable[[], Any], admin_conn: Any) -> str:
@@ -70,8 +72,10 @@ def customer(admin_conn, app_conn):
 class TestCashIsATellersAct:
     def test_a_customer_cannot_pay_in_cash(self, admin_conn, app_conn, customer):
         account, user = customer["jod"]["id"], customer["user"]
-        refused("FORBIDDEN", lambda: call(app_conn, "sp_deposit_cash", account, "10.000", None,
-                                          secrets.token_hex(8), user, None, user), admin_conn)
+        refused("FORBIDDEN", lambda: proc(app_conn, "sp_deposit_cash", account_id=account,
+                                          amount="10.000", description=None,
+                                          idempotency_key=secrets.token_hex(8), actor_id=user,
+                                          session_id=None, owner_id=user), admin_conn)
         assert balance(admin_conn, account) == 0
 
     def test_top_up_credits_the_account_against_external_funding_not_the_vault(
@@ -139,7 +143,8 @@ class TestBounds:
         account, user = customer["jod"]["id"], customer["user"]
         other = open_account(app_conn, new_user(admin_conn), "JOD")
         deposit(app_conn, account, "1000")
-        call(app_conn, "sp_set_account_limits", account, None, "9000000000", "9000000000", 1)
+        proc(app_conn, "sp_set_account_limits", account_id=account, overdraft_limit=None,
+             per_transaction_limit="9000000000", daily_limit="9000000000", actor_id=1)
         over = "1000000000.001"
         refused("AMOUNT_OUT_OF_RANGE", lambda: deposit(app_conn, account, over), admin_conn)
         refused("AMOUNT_OUT_OF_RANGE", lambda: withdraw(app_conn, account, over, 1, None),

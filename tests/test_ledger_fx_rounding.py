@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from ledger_helpers import (
     balance,
     batch,
-    call,
     currency_bounds,
     deposit,
     error_code,
     integrity_problems,
     new_user,
     open_account,
+    proc,
     query,
     transfer,
 )
@@ -61,7 +61,8 @@ def wallet(addresses) -> Iterator[dict[str, Any]]:
         accounts = {}
         for currency in EXPONENT:
             account = open_account(admin, user, currency)
-            call(admin, "sp_set_account_limits", account["id"], None, "1000000", "1000000000", 1)
+            proc(admin, "sp_set_account_limits", account_id=account["id"], overdraft_limit=None,
+                 per_transaction_limit="1000000", daily_limit="1000000000", actor_id=1)
             deposit(admin, account["id"], FLOAT)
             accounts[currency] = account
         yield {"user": user, "accounts": accounts}

@@ -13,14 +13,15 @@ from decimal import Decimal
 import pymysql
 import pytest
 from ledger_helpers import (
-    acall,
     aconnect,
+    aproc,
     call,
     deposit,
     error_code,
     integrity_problems,
     new_user,
     open_account,
+    proc,
     query,
 )
 
@@ -66,55 +67,28 @@ class TestDoubleEntry:
                 choice = rng.random()
                 try:
                     if choice < 0.15:
-                        rows = await acall(
-                            conn,
-                            "sp_deposit_cash",
-                            src["id"],
-                            amount(src["currency"]),
-                            None,
-                            secrets.token_hex(8),
-                            1,
-                            None,
-                            None,
-                        )
+                        rows = await aproc(conn, "sp_deposit_cash", account_id=src["id"],
+                                           amount=amount(src["currency"]), description=None,
+                                           idempotency_key=secrets.token_hex(8), actor_id=1,
+                                           session_id=None, owner_id=None)
                     elif choice < 0.3:
-                        rows = await acall(
-                            conn,
-                            "sp_withdraw_cash",
-                            src["id"],
-                            amount(src["currency"]),
-                            None,
-                            secrets.token_hex(8),
-                            1,
-                            None,
-                            None,
-                        )
+                        rows = await aproc(conn, "sp_withdraw_cash", account_id=src["id"],
+                                           amount=amount(src["currency"]), description=None,
+                                           idempotency_key=secrets.token_hex(8), actor_id=1,
+                                           session_id=None, owner_id=None)
                     elif choice < 0.92:
                         dst = rng.choice([a for a in accounts if a["id"] != src["id"]])
                         fee = str(CURRENCY_STEP[src["currency"]] * rng.choice([0, 0, 0, 250]))
-                        rows = await acall(
-                            conn,
-                            "sp_perform_transfer",
-                            src["id"],
-                            dst["account_number"],
-                            amount(src["currency"]),
-                            fee,
-                            None,
-                            secrets.token_hex(8),
-                            1,
-                            None,
-                            None,
-                        )
+                        rows = await aproc(conn, "sp_perform_transfer", from_account_id=src["id"],
+                                           to_account_number=dst["account_number"],
+                                           amount=amount(src["currency"]), fee=fee,
+                                           description=None, idempotency_key=secrets.token_hex(8),
+                                           actor_id=1, session_id=None, owner_id=None)
                     elif posted:
                         target = rng.choice(posted)
-                        rows = await acall(
-                            conn,
-                            "sp_reverse_transaction",
-                            target,
-                            "random correction",
-                            secrets.token_hex(8),
-                            1,
-                        )
+                        rows = await aproc(conn, "sp_reverse_transaction", transaction_id=target,
+                                           reason="random correction",
+                                           idempotency_key=secrets.token_hex(8), actor_id=1)
                     else:
                         continue
                     posted.append(rows[0]["id"])
@@ -253,6 +227,7 @@ class TestLeastPrivilege:
                     query(conn, f"SELECT * FROM {table} LIMIT 1")
                 assert err.value.args[0] == 1142
             with pytest.raises(pymysql.err.MySQLError):
+                # Refused before its arguments matter: bank_readonly cannot see its signature.
                 call(conn, "sp_deposit_cash", 1, "1", None, "k", 1, None, None)
         finally:
             conn.close()
@@ -265,7 +240,8 @@ class TestAudit:
         staff = new_user(admin_conn, "manager")
         account = open_account(app_conn, new_user(admin_conn), "JOD")
         deposit(app_conn, account["id"], "5")
-        call(app_conn, "sp_set_account_status", account["id"], "frozen", "investigation", staff)
+        proc(app_conn, "sp_set_account_status", account_id=account["id"], status="frozen",
+             reason="investigation", actor_id=staff)
         rows = query(
             admin_conn,
             "SELECT action, actor_user_id, JSON_VALUE(before_data, '$.status') AS before_s, "

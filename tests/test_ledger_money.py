@@ -20,6 +20,8 @@ from ledger_helpers import (
     integrity_problems,
     new_user,
     open_account,
+    proc,
+    proc_all,
     query,
     transfer,
 )
@@ -72,17 +74,9 @@ class TestCash:
             admin_conn, "SELECT id FROM accounts WHERE gl_type='cash_vault' AND currency='JOD'"
         )[0]["id"]
         before = balance(admin_conn, vault)
-        txn = call(
-            app_conn,
-            "sp_withdraw_cash",
-            customer["main"]["id"],
-            "250.125",
-            "ATM",
-            secrets.token_hex(6),
-            customer["user"],
-            None,
-            customer["user"],
-        )[0]
+        txn = proc(app_conn, "sp_withdraw_cash", account_id=customer["main"]["id"],
+                   amount="250.125", description="ATM", idempotency_key=secrets.token_hex(6),
+                   actor_id=customer["user"], session_id=None, owner_id=customer["user"])[0]
         assert (txn["type"], txn["status"], txn["amount"]) == (
             "withdrawal",
             "completed",
@@ -94,76 +88,36 @@ class TestCash:
 
     def test_withdrawal_over_the_balance_is_refused(self, admin_conn, app_conn, customer):
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(
-                app_conn,
-                "sp_withdraw_cash",
-                customer["main"]["id"],
-                "1000.001",
-                None,
-                secrets.token_hex(6),
-                customer["user"],
-                None,
-                None,
-            )
+            proc(app_conn, "sp_withdraw_cash", account_id=customer["main"]["id"], amount="1000.001",
+                 description=None, idempotency_key=secrets.token_hex(6), actor_id=customer["user"],
+                 session_id=None, owner_id=None)
         assert error_code(err.value) == "INSUFFICIENT_FUNDS"
 
     def test_overdraft_limit_allows_going_below_zero_up_to_it(self, admin_conn, app_conn, customer):
-        call(app_conn, "sp_set_account_limits", customer["main"]["id"], "100.000", None, None, 1)
-        call(
-            app_conn,
-            "sp_withdraw_cash",
-            customer["main"]["id"],
-            "1100.000",
-            None,
-            secrets.token_hex(6),
-            1,
-            None,
-            None,
-        )
+        proc(app_conn, "sp_set_account_limits", account_id=customer["main"]["id"],
+             overdraft_limit="100.000", per_transaction_limit=None, daily_limit=None, actor_id=1)
+        proc(app_conn, "sp_withdraw_cash", account_id=customer["main"]["id"], amount="1100.000",
+             description=None, idempotency_key=secrets.token_hex(6), actor_id=1, session_id=None,
+             owner_id=None)
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("-100.000")
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(
-                app_conn,
-                "sp_withdraw_cash",
-                customer["main"]["id"],
-                "0.001",
-                None,
-                secrets.token_hex(6),
-                1,
-                None,
-                None,
-            )
+            proc(app_conn, "sp_withdraw_cash", account_id=customer["main"]["id"], amount="0.001",
+                 description=None, idempotency_key=secrets.token_hex(6), actor_id=1,
+                 session_id=None, owner_id=None)
         assert error_code(err.value) == "INSUFFICIENT_FUNDS"
 
     def test_per_transaction_and_daily_limits(self, admin_conn, app_conn, customer):
-        call(
-            app_conn, "sp_set_account_limits", customer["main"]["id"], None, "300.000", "500.000", 1
-        )
+        proc(app_conn, "sp_set_account_limits", account_id=customer["main"]["id"],
+             overdraft_limit=None, per_transaction_limit="300.000", daily_limit="500.000",
+             actor_id=1)
         account = customer["main"]["id"]
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(
-                app_conn,
-                "sp_withdraw_cash",
-                account,
-                "300.001",
-                None,
-                secrets.token_hex(6),
-                1,
-                None,
-                None,
-            )
+            proc(app_conn, "sp_withdraw_cash", account_id=account, amount="300.001",
+                 description=None, idempotency_key=secrets.token_hex(6), actor_id=1,
+                 session_id=None, owner_id=None)
         assert error_code(err.value) == "LIMIT_EXCEEDED"
-        call(
-            app_conn,
-            "sp_withdraw_cash",
-            account,
-            "300.000",
-            None,
-            secrets.token_hex(6),
-            1,
-            None,
-            None,
-        )
+        proc(app_conn, "sp_withdraw_cash", account_id=account, amount="300.000", description=None,
+             idempotency_key=secrets.token_hex(6), actor_id=1, session_id=None, owner_id=None)
         with pytest.raises(pymysql.err.MySQLError) as err:
             transfer(app_conn, account, customer["spare"]["account_number"], "200.001")
         assert error_code(err.value) == "DAILY_LIMIT_EXCEEDED"
@@ -277,9 +231,8 @@ class TestReversal:
         txn = transfer(
             app_conn, customer["main"]["id"], customer["spare"]["account_number"], "40", fee="0.500"
         )
-        rev = call(
-            app_conn, "sp_reverse_transaction", txn["id"], "customer error", secrets.token_hex(6), 1
-        )[0]
+        rev = proc(app_conn, "sp_reverse_transaction", transaction_id=txn["id"],
+                   reason="customer error", idempotency_key=secrets.token_hex(6), actor_id=1)[0]
         assert (rev["type"], rev["reversal_of_id"]) == ("reversal", txn["id"])
         original = call_all(app_conn, "sp_get_transaction", txn["id"])[0][0]
         assert (original["status"], original["reversed_by_id"]) == ("reversed", rev["id"])
@@ -289,36 +242,33 @@ class TestReversal:
 
     def test_second_reversal_is_refused(self, app_conn, customer):
         txn = transfer(app_conn, customer["main"]["id"], customer["spare"]["account_number"], "1")
-        call(app_conn, "sp_reverse_transaction", txn["id"], "oops", secrets.token_hex(6), 1)
+        proc(app_conn, "sp_reverse_transaction", transaction_id=txn["id"], reason="oops",
+             idempotency_key=secrets.token_hex(6), actor_id=1)
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(app_conn, "sp_reverse_transaction", txn["id"], "again", secrets.token_hex(6), 1)
+            proc(app_conn, "sp_reverse_transaction", transaction_id=txn["id"], reason="again",
+                 idempotency_key=secrets.token_hex(6), actor_id=1)
         assert error_code(err.value) == "ALREADY_REVERSED"
 
     def test_reversal_of_a_reversal_is_refused(self, app_conn, customer):
         txn = transfer(app_conn, customer["main"]["id"], customer["spare"]["account_number"], "1")
-        rev = call(app_conn, "sp_reverse_transaction", txn["id"], "oops", secrets.token_hex(6), 1)[
+        rev = proc(app_conn, "sp_reverse_transaction", transaction_id=txn["id"], reason="oops",
+                   idempotency_key=secrets.token_hex(6), actor_id=1)[
             0
         ]
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(app_conn, "sp_reverse_transaction", rev["id"], "undo", secrets.token_hex(6), 1)
+            proc(app_conn, "sp_reverse_transaction", transaction_id=rev["id"], reason="undo",
+                 idempotency_key=secrets.token_hex(6), actor_id=1)
         assert error_code(err.value) == "NOT_REVERSIBLE"
 
     def test_reversal_fails_whole_when_the_money_was_spent(self, admin_conn, app_conn, customer):
         txn = transfer(app_conn, customer["main"]["id"], customer["spare"]["account_number"], "50")
-        call(
-            app_conn,
-            "sp_withdraw_cash",
-            customer["spare"]["id"],
-            "50",
-            None,
-            secrets.token_hex(6),
-            1,
-            None,
-            None,
-        )
+        proc(app_conn, "sp_withdraw_cash", account_id=customer["spare"]["id"], amount="50",
+             description=None, idempotency_key=secrets.token_hex(6), actor_id=1, session_id=None,
+             owner_id=None)
         before = query(admin_conn, "SELECT COUNT(*) AS n FROM ledger_entries")[0]["n"]
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(app_conn, "sp_reverse_transaction", txn["id"], "late", secrets.token_hex(6), 1)
+            proc(app_conn, "sp_reverse_transaction", transaction_id=txn["id"], reason="late",
+                 idempotency_key=secrets.token_hex(6), actor_id=1)
         assert error_code(err.value) == "INSUFFICIENT_FUNDS"
         assert query(admin_conn, "SELECT COUNT(*) AS n FROM ledger_entries")[0]["n"] == before
         status = query(admin_conn, "SELECT status FROM transactions WHERE id=%s", txn["id"])[0][
@@ -459,7 +409,8 @@ class TestBatch:
 
     def test_batch_to_a_frozen_payee_is_refused(self, admin_conn, app_conn, customer):
         frozen = open_account(app_conn, new_user(admin_conn), "JOD")
-        call(app_conn, "sp_set_account_status", frozen["id"], "frozen", "test", 1)
+        proc(app_conn, "sp_set_account_status", account_id=frozen["id"], status="frozen",
+             reason="test", actor_id=1)
         items = [{"to_account_number": frozen["account_number"], "amount": "1"}]
         with pytest.raises(pymysql.err.MySQLError) as err:
             batch(app_conn, customer["main"]["id"], json.dumps(items))
@@ -469,34 +420,18 @@ class TestBatch:
 class TestHolds:
     def test_hold_reduces_available_not_balance(self, admin_conn, app_conn, customer):
         account = customer["main"]["id"]
-        hold = call(app_conn, "sp_place_hold", account, "300", "card auth", None, 1)[0]
+        hold = proc(app_conn, "sp_place_hold", account_id=account, amount="300", reason="card auth",
+                    expires_at=None, actor_id=1)[0]
         assert hold["available_balance"] == Decimal("700.000")
         assert balance(admin_conn, account) == Decimal("1000.000")
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call(
-                app_conn,
-                "sp_withdraw_cash",
-                account,
-                "700.001",
-                None,
-                secrets.token_hex(6),
-                1,
-                None,
-                None,
-            )
+            proc(app_conn, "sp_withdraw_cash", account_id=account, amount="700.001",
+                 description=None, idempotency_key=secrets.token_hex(6), actor_id=1,
+                 session_id=None, owner_id=None)
         assert error_code(err.value) == "INSUFFICIENT_FUNDS"
         call(app_conn, "sp_release_hold", hold["id"], 1)
-        call(
-            app_conn,
-            "sp_withdraw_cash",
-            account,
-            "700.001",
-            None,
-            secrets.token_hex(6),
-            1,
-            None,
-            None,
-        )
+        proc(app_conn, "sp_withdraw_cash", account_id=account, amount="700.001", description=None,
+             idempotency_key=secrets.token_hex(6), actor_id=1, session_id=None, owner_id=None)
         with pytest.raises(pymysql.err.MySQLError) as err:
             call(app_conn, "sp_release_hold", hold["id"], 1)
         assert error_code(err.value) == "HOLD_NOT_ACTIVE"
@@ -510,13 +445,13 @@ class TestStatement:
         for amount in ("1", "2", "3", "4", "5"):
             transfer(app_conn, account, customer["spare"]["account_number"], amount)
         end = query(admin_conn, "SELECT NOW(6) AS now")[0]["now"]
-        header, page1 = call_all(app_conn, "sp_account_statement", account, start, end, None, 3)
+        header, page1 = proc_all(app_conn, "sp_account_statement", account_id=account, from_=start,
+                                 to=end, after_entry_id=None, limit=3)
         assert header[0]["opening_balance"] == Decimal("1000.000")
         assert header[0]["closing_balance"] == Decimal("985.000")
         assert [e["amount"] for e in page1] == [Decimal("-1"), Decimal("-2"), Decimal("-3")]
-        _, page2 = call_all(
-            app_conn, "sp_account_statement", account, start, end, page1[-1]["entry_id"], 3
-        )
+        _, page2 = proc_all(app_conn, "sp_account_statement", account_id=account, from_=start,
+                            to=end, after_entry_id=page1[-1]["entry_id"], limit=3)
         assert [e["balance_after"] for e in page2] == [Decimal("990.000"), Decimal("985.000")]
 
     def test_balance_at_a_past_instant(self, admin_conn, app_conn, customer):
@@ -535,15 +470,8 @@ class TestStatement:
     def test_period_that_ends_before_it_starts_is_refused(self, app_conn, customer):
         now = datetime.now()
         with pytest.raises(pymysql.err.MySQLError) as err:
-            call_all(
-                app_conn,
-                "sp_account_statement",
-                customer["main"]["id"],
-                now,
-                now - timedelta(days=1),
-                None,
-                10,
-            )
+            proc_all(app_conn, "sp_account_statement", account_id=customer["main"]["id"], from_=now,
+                     to=now - timedelta(days=1), after_entry_id=None, limit=10)
         assert error_code(err.value) == "INVALID_ARGUMENT"
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
 from conftest import PASSWORD, client_for, unique
+from ledger_helpers import proc
 
 
 def registration(**overrides):
@@ -92,7 +95,8 @@ class TestRegister:
 
     async def test_the_procedure_leaves_kyc_pending_unless_told(self, bank):
         name = unique()
-        row = bank.sql("CALL sp_register_user(%s, '$2b$04$x', NULL, FALSE)", name)[0]
+        row = proc(bank.admin, "sp_register_user", username=name, password_hash="$2b$04$x",
+                   email_hash=None, kyc_verified=False)[0]
         assert row["kyc_status"] == "pending"
 
 
@@ -311,10 +315,12 @@ class TestMfa:
 
     async def test_the_database_refuses_a_session_without_the_second_factor(self, client, bank):
         person, _ = await mfa_person(bank, client)
+        tomorrow = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)
         with pytest.raises(Exception, match="MFA_INVALID"):
-            bank.sql("CALL sp_auth_login_succeeded(%s, REPEAT('a', 32), UNHEX(SHA2('t', 256)), "
-                     "NOW(6) + INTERVAL 1 DAY, NOW(6) + INTERVAL 1 DAY, '10.0.0.9', 't', "
-                     "NULL, NULL)", person.id)
+            proc(bank.admin, "sp_auth_login_succeeded", user_id=person.id, session_id="a" * 32,
+                 refresh_hash=hashlib.sha256(b"t").digest(), session_expires_at=tomorrow,
+                 refresh_expires_at=tomorrow, ip_address="10.0.0.9", user_agent="t",
+                 mfa_challenge_id=None, mfa_step=None)
 
 
 class TestProfile:
@@ -340,9 +346,10 @@ class TestRegistrationSecondStep:
         body = registration()
         user_id = (await client.post("/auth/register", json=body)).json()["id"]
         pii = app.state.pii
-        bank.sql("CALL sp_set_user_pii(%s, %s, %s, NULL, NULL)", user_id,
-                 pii.encrypt("email", "thief@example.com", user_id=user_id),
-                 pii.encrypt("full_name", "Someone Else", user_id=user_id))
+        proc(bank.admin, "sp_set_user_pii", user_id=user_id,
+             email_enc=pii.encrypt("email", "thief@example.com", user_id=user_id),
+             full_name_enc=pii.encrypt("full_name", "Someone Else", user_id=user_id),
+             phone_enc=None, date_of_birth_enc=None)
         tokens = await bank.login(body["username"])
         profile = (await client.get("/users/profile", headers={
             "Authorization": f"Bearer {tokens['access_token']}"})).json()
