@@ -22,7 +22,7 @@ DBSERVER = $(if $(wildcard $(PY)),$(PY),python3) -m scripts.dbserver
 # Exports BANK_DATABASE_URL for the rest of a recipe: the configured server or the private one.
 WITH_DB = url="$$($(PY) -m scripts.dbserver url)"; export BANK_DATABASE_URL="$$url"
 
-.PHONY: help venv db db-stop db-status migrate seed run test lint bench bench-http chaos stop clean fuzz
+.PHONY: help venv db db-stop db-status migrate seed run test test-fast lint bench bench-http chaos stop clean fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -110,6 +110,10 @@ test: db ## Lint, type-check and run the whole suite against a throwaway databas
 	    exit 1
 	fi
 	echo "make test: all passed"
+
+test-fast: db ## The suite without the tests marked slow (the inner loop; `make test` runs all)
+	@$(WITH_DB)
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: venv ## ruff and mypy only
 	@$(BIN)/ruff check .
