@@ -24,12 +24,14 @@ from api.security.usernames import RULE as USERNAME_RULE
 from api.security.usernames import normalise_username
 
 # -- amounts ----------------------------------------------------------------------------
-# One grammar for every amount, in bodies and in queries: ASCII digits, at most 16 before
-# the point (the ledger stores DECIMAL(20,4)) and 4 after it; no sign, no spaces, no
-# underscores, no exponent, no other script's digits. The procedure then refuses more
-# decimals than the currency has (INVALID_AMOUNT).
-AMOUNT_PATTERN = r"^[0-9]{1,16}(\.[0-9]{1,4})?$"
-AMOUNT_MAX = Decimal("9999999999999999.9999")
+# One grammar for every amount, in bodies and in queries: ASCII digits, at most
+# AMOUNT_INTEGER_DIGITS before the point and 4 after it; no sign, no spaces, no underscores,
+# no exponent, no other script's digits. The bound is the ledger's (fn_amount_error: below
+# 10^13; the batch procedure's pattern says the same, and a test keeps the three agreeing).
+# The procedure then refuses more decimals than the currency has (INVALID_AMOUNT) and more
+# than the currency's max_amount (AMOUNT_OUT_OF_RANGE).
+AMOUNT_INTEGER_DIGITS = 13
+AMOUNT_PATTERN = rf"^[0-9]{{1,{AMOUNT_INTEGER_DIGITS}}}(\.[0-9]{{1,4}})?$"
 _AMOUNT = re.compile(AMOUNT_PATTERN, re.ASCII)
 # A JSON number arrives as a float; beyond 15 significant digits its shortest decimal form
 # may no longer be the digits the client wrote, so such amounts must be sent as strings.
@@ -57,7 +59,8 @@ def _parse_amount(value: Any) -> Decimal:
         raise ValueError("an amount is a decimal string such as \"100.50\"")
     if not _AMOUNT.fullmatch(text):
         raise ValueError("an amount is ASCII digits with an optional point and up to 4 decimals, "
-                         "at most 16 digits before the point, no sign, spaces or exponent")
+                         f"at most {AMOUNT_INTEGER_DIGITS} digits before the point, no sign, "
+                         "spaces or exponent")
     try:
         amount = Decimal(text)
     except InvalidOperation as exc:  # unreachable after the pattern; kept as a guard
@@ -72,10 +75,13 @@ Amount = Annotated[
     BeforeValidator(_parse_amount),
     WithJsonSchema({
         "anyOf": [
-            {"type": "string", "pattern": AMOUNT_PATTERN, "maxLength": 21},
-            {"type": "number", "exclusiveMinimum": 0, "maximum": 9999999999999999},
+            {"type": "string", "pattern": AMOUNT_PATTERN,
+             "maxLength": AMOUNT_INTEGER_DIGITS + 5},
+            {"type": "number", "exclusiveMinimum": 0,
+             "maximum": 10**AMOUNT_INTEGER_DIGITS - 1},
         ],
-        "description": "A positive decimal: up to 16 digits, a point and up to 4 decimals "
+        "description": f"A positive decimal: up to {AMOUNT_INTEGER_DIGITS} digits, a point "
+                       "and up to 4 decimals "
                        "(no more than the currency has). Send it as a string; JSON numbers "
                        "are accepted when they have at most 15 significant digits.",
         "examples": ["100.000"],

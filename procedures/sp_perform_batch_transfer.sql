@@ -130,7 +130,7 @@ proc: BEGIN
                CASE
                    WHEN a.id IS NULL THEN 'ACCOUNT_NOT_FOUND'
                    WHEN a.id = p_from_account_id THEN 'SAME_ACCOUNT'
-                   WHEN j.amount IS NULL OR j.amount NOT REGEXP '^[0-9]{1,14}([.][0-9]{1,12})?$'
+                   WHEN j.amount IS NULL OR j.amount NOT REGEXP '^[0-9]{1,13}([.][0-9]{1,12})?$'
                         THEN 'INVALID_AMOUNT'
                    -- A good item costs one call; a bad one a second, to tell malformed from over the bound.
                    WHEN fn_amount_error(CAST(j.amount AS DECIMAL(38,12)), v_exponent, FALSE, v_max_amount) IS NOT NULL

@@ -284,7 +284,7 @@ class TestAmountGrammar:
         schema = app.openapi()
         amount = schema["components"]["schemas"]["TransferRequest"]["properties"]["amount"]
         string = next(s for s in amount["anyOf"] if s["type"] == "string")
-        assert string["pattern"] == r"^[0-9]{1,16}(\.[0-9]{1,4})?$"
+        assert string["pattern"] == r"^[0-9]{1,13}(\.[0-9]{1,4})?$"
         history = schema["paths"]["/transactions/history"]["get"]["parameters"]
         min_amount = next(p for p in history if p["name"] == "min_amount")
         amount_schema = next(s for s in min_amount["schema"]["anyOf"] if "anyOf" in s)
