@@ -9,6 +9,7 @@ CREATE FUNCTION fn_audit_row_hash(
     p_before MEDIUMTEXT, p_after MEDIUMTEXT, p_created_at DATETIME(6))
 RETURNS CHAR(64) CHARACTER SET ascii
 DETERMINISTIC NO SQL
+COMMENT 'fn_audit_row_hash: SHA-256 (hex) of an audit row''s content and the previous row''s hash.'
 BEGIN
     RETURN SHA2(CONCAT_WS('|', p_prev_hash, p_id, p_table_name, p_row_id, p_action,
                           IFNULL(p_actor, ''), p_db_user, IFNULL(p_before, ''), IFNULL(p_after, ''),

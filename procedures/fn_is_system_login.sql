@@ -9,6 +9,7 @@ DELIMITER $$
 CREATE FUNCTION fn_is_system_login()
 RETURNS BOOLEAN
 NOT DETERMINISTIC NO SQL
+COMMENT 'fn_is_system_login: whether the client''s login may act as the bank itself (a system actor: no session, the system user).'
 BEGIN
     RETURN SUBSTRING_INDEX(USER(), '@', 1) NOT IN ('bank_app', 'bank_readonly');
 END$$

@@ -16,6 +16,7 @@ CREATE PROCEDURE sp_account_statement(
     IN p_after_entry_id BIGINT UNSIGNED,
     IN p_limit INT)
 READS SQL DATA
+COMMENT 'sp_account_statement: an account''s entries over a period, with opening and closing balance.'
 BEGIN
     DECLARE v_number VARCHAR(34) DEFAULT NULL;
     DECLARE v_currency CHAR(3);

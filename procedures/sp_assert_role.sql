@@ -9,6 +9,7 @@ DROP PROCEDURE IF EXISTS sp_assert_role;
 DELIMITER $$
 CREATE PROCEDURE sp_assert_role(IN p_user_id BIGINT UNSIGNED, IN p_roles VARCHAR(128))
 READS SQL DATA
+COMMENT 'sp_assert_role: refuse an act unless the actor''s role, as it stands in the database now, is one of p_roles.'
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM users
                    WHERE id = p_user_id AND status = 'active'

@@ -11,6 +11,7 @@ DROP PROCEDURE IF EXISTS sp_assert_session;
 DELIMITER $$
 CREATE PROCEDURE sp_assert_session(IN p_session_id CHAR(32), IN p_user_id BIGINT UNSIGNED)
 READS SQL DATA
+COMMENT 'sp_assert_session: refuse a caller whose session has ended or whose user is no longer active.'
 BEGIN
     DECLARE v_ok INT DEFAULT 0;
     IF p_session_id IS NULL THEN

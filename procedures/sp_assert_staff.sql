@@ -8,6 +8,7 @@ DROP PROCEDURE IF EXISTS sp_assert_staff;
 DELIMITER $$
 CREATE PROCEDURE sp_assert_staff(IN p_user_id BIGINT UNSIGNED)
 READS SQL DATA
+COMMENT 'sp_assert_staff: refuse a staff action (cash for any customer) from a user whose role, as it stands in the database now, is no longer a staff role.'
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM users WHERE id = p_user_id AND role IN ('teller', 'manager', 'admin')) THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'FORBIDDEN: this needs a teller, manager or admin';

@@ -15,6 +15,7 @@ CREATE PROCEDURE sp_audit_append(
     IN p_before MEDIUMTEXT,
     IN p_after MEDIUMTEXT)
 MODIFIES SQL DATA
+COMMENT 'sp_audit_append: append one row to the hash-chained audit log.'
 BEGIN
     DECLARE v_last_id BIGINT UNSIGNED;
     DECLARE v_prev CHAR(64);

@@ -17,6 +17,7 @@ CREATE PROCEDURE sp_auth_logout(
     IN p_user_id      BIGINT UNSIGNED,
     IN p_refresh_hash BINARY(32)
 )
+COMMENT 'sp_auth_logout: end a session; its access and refresh tokens stop working at once.'
 BEGIN
     DECLARE v_other_session CHAR(32);
 

@@ -21,6 +21,7 @@ CREATE PROCEDURE sp_auth_principal(
     IN p_user_id    BIGINT UNSIGNED,
     IN p_account_id BIGINT UNSIGNED
 )
+COMMENT 'sp_auth_principal: who is calling, re-checked against the database on this request.'
 BEGIN
     CALL sp_assert_session(p_session_id, p_user_id);
 

@@ -19,6 +19,7 @@ CREATE PROCEDURE sp_auth_refresh(
     IN p_new_hash       BINARY(32),
     IN p_new_expires_at DATETIME(6)
 )
+COMMENT 'sp_auth_refresh: rotate a refresh token (spend the old one, store the new one).'
 BEGIN
     DECLARE v_token_id BIGINT UNSIGNED;
     DECLARE v_session_id CHAR(32);

@@ -16,6 +16,7 @@ CREATE PROCEDURE sp_create_account(
     IN p_currency CHAR(3),
     IN p_actor_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
+COMMENT 'sp_create_account: open a customer account with a fresh account number.'
 BEGIN
     DECLARE v_status VARCHAR(16) DEFAULT NULL;
     DECLARE v_role VARCHAR(16);

@@ -6,6 +6,7 @@ DROP PROCEDURE IF EXISTS sp_emit_batch;
 DELIMITER $$
 CREATE PROCEDURE sp_emit_batch(IN p_parent_id BIGINT UNSIGNED, IN p_replayed BOOLEAN)
 READS SQL DATA
+COMMENT 'sp_emit_batch: a batch''s parent row followed by its child transfers, in id order, in sp_emit_transaction''s shape.'
 BEGIN
     SELECT v.*, p_replayed AS replayed
     FROM vw_transactions v

@@ -6,6 +6,7 @@ DROP PROCEDURE IF EXISTS sp_emit_transaction;
 DELIMITER $$
 CREATE PROCEDURE sp_emit_transaction(IN p_transaction_id BIGINT UNSIGNED, IN p_replayed BOOLEAN)
 READS SQL DATA
+COMMENT 'sp_emit_transaction: the one shape in which every money procedure returns a transaction.'
 BEGIN
     SELECT v.*, p_replayed AS replayed
     FROM vw_transactions v

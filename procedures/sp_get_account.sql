@@ -5,6 +5,7 @@ DROP PROCEDURE IF EXISTS sp_get_account;
 DELIMITER $$
 CREATE PROCEDURE sp_get_account(IN p_account_id BIGINT UNSIGNED)
 READS SQL DATA
+COMMENT 'sp_get_account: one customer account.'
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM accounts WHERE id = p_account_id AND kind = 'customer') THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';

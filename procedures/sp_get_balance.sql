@@ -8,6 +8,7 @@ DROP PROCEDURE IF EXISTS sp_get_balance;
 DELIMITER $$
 CREATE PROCEDURE sp_get_balance(IN p_account_id BIGINT UNSIGNED, IN p_at DATETIME(6))
 READS SQL DATA
+COMMENT 'sp_get_balance: an account''s balance now, or as it stood at a past instant.'
 BEGIN
     DECLARE v_currency CHAR(3) DEFAULT NULL;
     DECLARE v_balance DECIMAL(20,4);

@@ -6,6 +6,7 @@ DROP PROCEDURE IF EXISTS sp_get_transaction;
 DELIMITER $$
 CREATE PROCEDURE sp_get_transaction(IN p_transaction_id BIGINT UNSIGNED)
 READS SQL DATA
+COMMENT 'sp_get_transaction: one transaction and its ledger entries.'
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM transactions WHERE id = p_transaction_id) THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'TRANSACTION_NOT_FOUND: no such transaction';

@@ -11,6 +11,7 @@ DROP PROCEDURE IF EXISTS sp_get_user_profile;
 
 DELIMITER $$
 CREATE PROCEDURE sp_get_user_profile(IN p_user_id BIGINT UNSIGNED)
+COMMENT 'sp_get_user_profile: one user''s profile, personal data still encrypted.'
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM users WHERE id = p_user_id AND role <> 'system') THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'USER_NOT_FOUND: no such user';

@@ -15,6 +15,7 @@ DROP PROCEDURE IF EXISTS sp_get_user_secrets;
 
 DELIMITER $$
 CREATE PROCEDURE sp_get_user_secrets(IN p_session_id CHAR(32), IN p_user_id BIGINT UNSIGNED)
+COMMENT 'sp_get_user_secrets: the hashes and second-factor state the API verifies in Python.'
 BEGIN
     IF p_session_id IS NOT NULL THEN
         CALL sp_assert_session(p_session_id, p_user_id);

@@ -10,6 +10,7 @@ CREATE PROCEDURE sp_list_accounts(
     IN p_after_id BIGINT UNSIGNED,
     IN p_limit INT)
 READS SQL DATA
+COMMENT 'sp_list_accounts: a user''s customer accounts, oldest first, one keyset page at a time.'
 BEGIN
     IF p_limit IS NULL OR p_limit < 1 OR p_limit > 500 THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: limit must be between 1 and 500';

@@ -22,6 +22,7 @@ CREATE PROCEDURE sp_list_transactions(
     IN p_before_id BIGINT UNSIGNED,
     IN p_limit INT)
 READS SQL DATA
+COMMENT 'sp_list_transactions: transaction history, newest first, with keyset pagination.'
 BEGIN
     DECLARE v_before BIGINT UNSIGNED DEFAULT IFNULL(p_before_id, 18446744073709551615);
     IF p_limit IS NULL OR p_limit < 1 OR p_limit > 500 THEN

@@ -12,6 +12,7 @@ CREATE PROCEDURE sp_place_hold(
     IN p_expires_at DATETIME(6),
     IN p_actor_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
+COMMENT 'sp_place_hold: reserve part of an account''s available balance (card authorisation, pending review).'
 BEGIN
     DECLARE v_currency CHAR(3) DEFAULT NULL;
     DECLARE v_status VARCHAR(8);

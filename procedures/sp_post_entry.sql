@@ -15,6 +15,7 @@ CREATE PROCEDURE sp_post_entry(
     IN p_currency CHAR(3),
     IN p_entry_type VARCHAR(16))
 MODIFIES SQL DATA
+COMMENT 'sp_post_entry: post one signed ledger entry and move the account''s cached balance with it.'
 BEGIN
     DECLARE v_balance DECIMAL(20,4);
     UPDATE accounts

@@ -12,6 +12,7 @@ DROP PROCEDURE IF EXISTS sp_record_pin_attempt;
 
 DELIMITER $$
 CREATE PROCEDURE sp_record_pin_attempt(IN p_user_id BIGINT UNSIGNED, IN p_success BOOLEAN)
+COMMENT 'sp_record_pin_attempt: count a wrong PIN (3 in a row lock money movement for 15 minutes) or clear the count after a right one.'
 BEGIN
     DECLARE v_count INT UNSIGNED;
     DECLARE v_locked DATETIME(6);

@@ -6,6 +6,7 @@ DROP PROCEDURE IF EXISTS sp_release_hold;
 DELIMITER $$
 CREATE PROCEDURE sp_release_hold(IN p_hold_id BIGINT UNSIGNED, IN p_actor_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
+COMMENT 'sp_release_hold: give a hold''s amount back to the available balance.'
 BEGIN
     DECLARE v_account BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_amount DECIMAL(20,4);

@@ -13,6 +13,7 @@ CREATE PROCEDURE sp_replay_idempotent(
     IN p_request_hash BINARY(32),
     OUT p_found BOOLEAN)
 READS SQL DATA
+COMMENT 'sp_replay_idempotent: answer a money call whose idempotency key was seen before.'
 BEGIN
     DECLARE v_id BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_hash BINARY(32) DEFAULT NULL;

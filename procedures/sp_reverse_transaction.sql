@@ -17,6 +17,7 @@ CREATE PROCEDURE sp_reverse_transaction(
     IN p_idempotency_key VARCHAR(128),
     IN p_actor_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
+COMMENT 'sp_reverse_transaction: correct a completed transaction with a new one that posts the opposite of each of its entries, linked both ways (reversal_of_id / reversed_by_id).'
 proc: BEGIN
     DECLARE v_type VARCHAR(16) DEFAULT NULL;
     DECLARE v_status VARCHAR(16);

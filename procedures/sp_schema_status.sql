@@ -13,6 +13,7 @@ DROP PROCEDURE IF EXISTS sp_schema_status;
 DELIMITER $$
 CREATE PROCEDURE sp_schema_status()
 READS SQL DATA
+COMMENT 'sp_schema_status: the applied versioned migrations, for the API''s readiness check.'
 BEGIN
     SELECT version, applied_at FROM schema_migrations ORDER BY applied_at, version;
 END$$

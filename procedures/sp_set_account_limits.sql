@@ -12,6 +12,7 @@ CREATE PROCEDURE sp_set_account_limits(
     IN p_daily_limit DECIMAL(38,12),
     IN p_actor_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
+COMMENT 'sp_set_account_limits: change an account''s overdraft, per-transaction and daily limits (staff action, audited).'
 BEGIN
     DECLARE v_currency CHAR(3) DEFAULT NULL;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;

@@ -12,6 +12,7 @@ CREATE PROCEDURE sp_set_account_status(
     IN p_reason VARCHAR(255),
     IN p_actor_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
+COMMENT 'sp_set_account_status: freeze, unfreeze or close a customer account (staff action, audited).'
 BEGIN
     DECLARE v_status VARCHAR(8) DEFAULT NULL;
     DECLARE v_balance DECIMAL(20,4);

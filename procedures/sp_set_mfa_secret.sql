@@ -11,6 +11,7 @@ DROP PROCEDURE IF EXISTS sp_set_mfa_secret;
 
 DELIMITER $$
 CREATE PROCEDURE sp_set_mfa_secret(IN p_user_id BIGINT UNSIGNED, IN p_secret_enc VARBINARY(256))
+COMMENT 'sp_set_mfa_secret: store a new (encrypted) TOTP secret, not yet enabled.'
 BEGIN
     DECLARE v_enabled BOOLEAN;
 

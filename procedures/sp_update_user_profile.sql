@@ -24,6 +24,7 @@ CREATE PROCEDURE sp_update_user_profile(
     IN p_phone_enc     VARBINARY(256),
     IN p_date_of_birth_enc VARBINARY(256)
 )
+COMMENT 'sp_update_user_profile: change a user''s contact details (ciphertext in, NULL = keep).'
 BEGIN
     DECLARE EXIT HANDLER FOR 1062
     BEGIN
