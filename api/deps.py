@@ -4,21 +4,27 @@
 session in the same round trip). `CurrentUser` re-checks the session and reads the
 current role. `OwnAccount` does the same and proves the path's account is the
 caller's, or that the caller's role may read any account; otherwise 404.
+`Require(Permission.X)` is a route's permission, checked at the door against the token's
+role; the procedures that act for staff re-check the role the database holds now.
+`Idempotent` is a money route's Idempotency-Key and the one place that answers
+`Idempotency-Replayed`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Request, Response
+from fastapi.params import Depends as DependsParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.config import Settings
 from api.errors import AccountNotFound, Forbidden, NotAuthenticated
-from api.ledger import Currency, Ledger
-from api.permissions import Permission, role_can
+from api.ledger import Ledger
+from api.money import Currencies as CurrencyTable
 from api.ratelimit import RateLimits
+from api.security.permissions import Permission, role_can
 from api.security.pii import PiiCipher
 from api.security.tokens import AccessClaims, decode_access_token
 
@@ -48,7 +54,7 @@ async def _pii(request: Request) -> PiiCipher:
     return pii
 
 
-async def _currencies(request: Request) -> dict[str, Currency]:
+async def _currencies(request: Request) -> CurrencyTable:
     ledger: Ledger = request.app.state.ledger
     return await ledger.currencies()
 
@@ -57,7 +63,7 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 LedgerDep = Annotated[Ledger, Depends(_ledger)]
 LimitsDep = Annotated[RateLimits, Depends(_limits)]
 PiiDep = Annotated[PiiCipher, Depends(_pii)]
-Currencies = Annotated[dict[str, Currency], Depends(_currencies)]
+Currencies = Annotated[CurrencyTable, Depends(_currencies)]
 
 
 async def client_ip(request: Request) -> str:
@@ -146,21 +152,55 @@ async def own_account(
 OwnAccount = Annotated[AccountAccess, Depends(own_account)]
 
 
-def require(user: User, permission: Permission) -> None:
-    if not user.can(permission):
-        raise Forbidden(f"Your role ({user.role}) may not do this.")
+def Require(permission: Permission) -> DependsParam:  # noqa: N802 (it reads as a type in a signature)
+    """A route's permission: 403 before any work unless the caller's token role holds it.
+
+    Use it as `dependencies=[Require(P)]`, or as `Annotated[AccessClaims, Require(P)]` to
+    receive the claims. A role change ends the user's sessions, so the token's role is the
+    current one for as long as the token is good.
+    """
+    async def check(claims: Caller) -> AccessClaims:
+        if not role_can(claims.role, permission):
+            raise Forbidden(f"Your role ({claims.role}) may not do this.")
+        return claims
+
+    check.__name__ = f"require_{permission.name.lower()}"
+    return Depends(check)
 
 
-def claims_require(claims: AccessClaims, permission: Permission) -> None:
-    if not role_can(claims.role, permission):
-        raise Forbidden(f"Your role ({claims.role}) may not do this.")
-
-
-IdempotencyKey = Annotated[str, Header(
+IdempotencyKeyHeader = Annotated[str, Header(
     alias="Idempotency-Key", min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$",
     description="Any unique string per intended operation; a retry with the same key and "
                 "body returns the original transaction instead of posting twice.",
     examples=["9b3c6f8e-5a0e-4b53-9b69-1f1f0a8f3c2d"])]
+
+
+class Replayable(Protocol):
+    @property
+    def replayed(self) -> bool: ...
+
+
+R = TypeVar("R", bound=Replayable)
+
+
+@dataclass(frozen=True, slots=True)
+class Idempotency:
+    """A money request's Idempotency-Key; `answer` marks a replayed result's response."""
+
+    key: str
+    response: Response
+
+    def answer(self, result: R) -> R:
+        if result.replayed:
+            self.response.headers["Idempotency-Replayed"] = "true"
+        return result
+
+
+async def idempotency(key: IdempotencyKeyHeader, response: Response) -> Idempotency:
+    return Idempotency(key=key, response=response)
+
+
+Idempotent = Annotated[Idempotency, Depends(idempotency)]
 
 
 async def limit_reads(claims: Caller, limits: LimitsDep) -> None:

@@ -19,7 +19,6 @@ import json
 import logging
 import random
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -36,6 +35,7 @@ from api.errors import (
     UnknownCurrency,
     error_for_code,
 )
+from api.money import Currency
 from api.observability import Metrics
 
 log = logging.getLogger("api.ledger")
@@ -53,22 +53,12 @@ _STATEMENT_TIMEOUT = {1969, 3024}
 _BAD_VALUE = {1264, 1265, 1292, 1366, 1406, 1690, 3140}
 
 
-@dataclass(frozen=True, slots=True)
-class Currency:
-    code: str
-    name: str
-    exponent: int
-
-    @property
-    def quantum(self) -> Decimal:
-        return Decimal(1).scaleb(-self.exponent)
-
-    def quantize(self, amount: Decimal) -> Decimal:
-        return amount.quantize(self.quantum)
-
-
 class Ledger:
-    """Typed access to the stored procedures through the process's Database."""
+    """Typed access to the stored procedures through the process's Database.
+
+    Money methods count their outcome (`bank_transactions_total{kind, outcome}`): the
+    status of what posted or replayed, or the error code that refused it.
+    """
 
     def __init__(self, database: Database, *, metrics: Metrics, retry_attempts: int = 4) -> None:
         self.database = database
@@ -176,6 +166,21 @@ class Ledger:
     async def row(self, procedure: str, /, **arguments: Any) -> Row | None:
         found = await self.rows(procedure, **arguments)
         return found[0] if found else None
+
+    async def posted(self, procedure: str, /, *, counted_as: str, **arguments: Any) -> list[Row]:
+        """A money call's rows, its outcome counted under `counted_as` for /metrics."""
+        counter = self.metrics.transactions
+        try:
+            found = await self.rows(procedure, **arguments)
+        except BankError as exc:
+            counter.labels(counted_as, exc.code).inc()
+            raise
+        if not found:
+            log.error("%s returned no row", procedure)
+            counter.labels(counted_as, BankError.code).inc()
+            raise BankError()
+        counter.labels(counted_as, str(found[0].get("status") or "completed")).inc()
+        return found
 
     async def one(self, procedure: str, /, **arguments: Any) -> Row:
         found = await self.row(procedure, **arguments)
@@ -324,67 +329,80 @@ class Ledger:
     # -- money -------------------------------------------------------------------------------
 
     async def deposit(
-        self, *, account_id: int, amount: Decimal, description: str | None, key: str,
-        actor_id: int, session_id: str | None, owner_id: int | None,
+        self, *, account_id: int, amount: Decimal, description: str | None,
+        idempotency_key: str, actor_id: int, session_id: str | None, owner_id: int | None,
     ) -> Row:
-        return await self.one("sp_deposit_cash", account_id=account_id, amount=amount,
-                              description=description, idempotency_key=key, actor_id=actor_id,
-                              session_id=session_id, owner_id=owner_id)
+        return (await self.posted(
+            "sp_deposit_cash", counted_as="deposit", account_id=account_id, amount=amount,
+            description=description, idempotency_key=idempotency_key, actor_id=actor_id,
+            session_id=session_id, owner_id=owner_id))[0]
 
     async def top_up(
-        self, *, account_id: int, amount: Decimal, description: str | None, key: str,
-        actor_id: int, session_id: str | None,
+        self, *, account_id: int, amount: Decimal, description: str | None,
+        idempotency_key: str, actor_id: int, session_id: str | None,
     ) -> Row:
-        return await self.one("sp_top_up", account_id=account_id, amount=amount,
-                              description=description, idempotency_key=key, actor_id=actor_id,
-                              session_id=session_id)
+        return (await self.posted(
+            "sp_top_up", counted_as="deposit", account_id=account_id, amount=amount,
+            description=description, idempotency_key=idempotency_key, actor_id=actor_id,
+            session_id=session_id))[0]
 
     async def withdraw(
-        self, *, account_id: int, amount: Decimal, description: str | None, key: str,
-        actor_id: int, session_id: str | None, owner_id: int | None,
+        self, *, account_id: int, amount: Decimal, description: str | None,
+        idempotency_key: str, actor_id: int, session_id: str | None, owner_id: int | None,
     ) -> Row:
-        return await self.one("sp_withdraw_cash", account_id=account_id, amount=amount,
-                              description=description, idempotency_key=key, actor_id=actor_id,
-                              session_id=session_id, owner_id=owner_id)
+        return (await self.posted(
+            "sp_withdraw_cash", counted_as="withdrawal", account_id=account_id, amount=amount,
+            description=description, idempotency_key=idempotency_key, actor_id=actor_id,
+            session_id=session_id, owner_id=owner_id))[0]
 
     async def transfer(
         self, *, from_account_id: int, to_account_number: str, amount: Decimal, fee: Decimal,
-        description: str | None, key: str, actor_id: int, session_id: str | None,
+        description: str | None, idempotency_key: str, actor_id: int, session_id: str | None,
         owner_id: int | None,
     ) -> Row:
-        return await self.one("sp_perform_transfer", from_account_id=from_account_id,
-                              to_account_number=to_account_number, amount=amount, fee=fee,
-                              description=description, idempotency_key=key, actor_id=actor_id,
-                              session_id=session_id, owner_id=owner_id)
+        return (await self.posted(
+            "sp_perform_transfer", counted_as="transfer", from_account_id=from_account_id,
+            to_account_number=to_account_number, amount=amount, fee=fee,
+            description=description, idempotency_key=idempotency_key, actor_id=actor_id,
+            session_id=session_id, owner_id=owner_id))[0]
 
     async def batch_transfer(
         self, *, from_account_id: int, items: list[dict[str, Any]], description: str | None,
-        key: str, actor_id: int, session_id: str | None, owner_id: int | None,
+        idempotency_key: str, actor_id: int, session_id: str | None, owner_id: int | None,
     ) -> list[Row]:
+        """The batch's parent transaction, then one row per transfer."""
         payload = json.dumps(items, default=str, separators=(",", ":"))
-        return await self.rows("sp_perform_batch_transfer", from_account_id=from_account_id,
-                               items=payload, description=description, idempotency_key=key,
-                               actor_id=actor_id, session_id=session_id, owner_id=owner_id)
+        return await self.posted(
+            "sp_perform_batch_transfer", counted_as="batch", from_account_id=from_account_id,
+            items=payload, description=description, idempotency_key=idempotency_key,
+            actor_id=actor_id, session_id=session_id, owner_id=owner_id)
 
-    async def reverse(self, *, transaction_id: int, reason: str, key: str, actor_id: int) -> Row:
-        return await self.one("sp_reverse_transaction", transaction_id=transaction_id,
-                              reason=reason, idempotency_key=key, actor_id=actor_id)
+    async def reverse(
+        self, *, transaction_id: int, reason: str, idempotency_key: str, actor_id: int
+    ) -> Row:
+        return (await self.posted(
+            "sp_reverse_transaction", counted_as="reversal", transaction_id=transaction_id,
+            reason=reason, idempotency_key=idempotency_key, actor_id=actor_id))[0]
 
-    async def get_transaction(self, transaction_id: int) -> tuple[Row, list[Row]]:
+    async def get_transaction(
+        self, *, transaction_id: int, viewer_id: int | None
+    ) -> tuple[Row, list[Row]]:
+        """One transaction and its entries; a viewer sees only their own legs (NULL: staff)."""
         header, entries = await self.call("sp_get_transaction", transaction_id=transaction_id,
-                                          result_sets=2)
+                                          viewer_id=viewer_id, result_sets=2)
         if not header:
             raise error_for_code("TRANSACTION_NOT_FOUND", "")
         return header[0], entries
 
     async def list_transactions(
-        self, *, user_id: int | None, account_id: int | None, type: str | None,
-        status: str | None, start: datetime | None, end: datetime | None,
+        self, *, user_id: int | None, account_id: int | None, transaction_type: str | None,
+        transaction_status: str | None, start: datetime | None, end: datetime | None,
         min_amount: Decimal | None, max_amount: Decimal | None, before_id: int | None,
         limit: int,
     ) -> list[Row]:
         return await self.rows("sp_list_transactions", user_id=user_id, account_id=account_id,
-                               type=type, status=status, from_=start, to=end,
+                               transaction_type=transaction_type,
+                               transaction_status=transaction_status, from_=start, to=end,
                                min_amount=min_amount, max_amount=max_amount,
                                before_id=before_id, limit=limit)
 

@@ -89,8 +89,11 @@ def _route_problems(route: APIRoute, method: str) -> set[int]:
     found: set[int] = set()
     for call in calls:
         found |= _DEPENDENCY_PROBLEMS.get(call, set())
-        if getattr(call, "__name__", "").startswith("limit_"):
+        name = getattr(call, "__name__", "")
+        if name.startswith("limit_"):
             found.add(429)
+        if name.startswith("require_"):  # deps.Require(permission)
+            found |= {401, 403}
     params = [*dependant.path_params, *dependant.query_params, *dependant.header_params]
     for sub in dependant.dependencies:
         params += [*sub.path_params, *sub.query_params, *sub.header_params]

@@ -1,20 +1,22 @@
 -- sp_list_transactions: transaction history, newest first, with keyset pagination.
 -- With p_user_id, only transactions that touch one of that user's accounts or that the
--- user initiated; NULL for staff. Every filter is optional (NULL = any).
+-- user initiated; NULL for staff. With p_account_id, only that account's, which must be
+-- p_user_id's (ACCOUNT_NOT_FOUND otherwise, as for an account that does not exist).
+-- Every filter is optional (NULL = any).
 -- A user's history is gathered through the from/to/initiator indexes (a union of index
 -- lookups) rather than by scanning the whole journal.
--- Parameters: p_user_id, p_account_id, p_type, p_status, p_from, p_to (created_at range,
+-- Parameters: p_user_id, p_account_id, p_transaction_type, p_transaction_status, p_from, p_to (created_at range,
 --             inclusive), p_min_amount, p_max_amount, p_before_id (cursor: ids below it),
 --             p_limit (1..500).
--- Errors: INVALID_ARGUMENT (limit out of range).
+-- Errors: INVALID_ARGUMENT (limit out of range), ACCOUNT_NOT_FOUND.
 -- Example: CALL sp_list_transactions(42, NULL, 'transfer', NULL, NULL, NULL, NULL, NULL, NULL, 50);
 DROP PROCEDURE IF EXISTS sp_list_transactions;
 DELIMITER $$
 CREATE PROCEDURE sp_list_transactions(
     IN p_user_id BIGINT UNSIGNED,
     IN p_account_id BIGINT UNSIGNED,
-    IN p_type VARCHAR(16),
-    IN p_status VARCHAR(16),
+    IN p_transaction_type VARCHAR(16),
+    IN p_transaction_status VARCHAR(16),
     IN p_from DATETIME(6),
     IN p_to DATETIME(6),
     IN p_min_amount DECIMAL(38,12),
@@ -28,12 +30,18 @@ BEGIN
     IF p_limit IS NULL OR p_limit < 1 OR p_limit > 500 THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: limit must be between 1 and 500';
     END IF;
+    IF p_account_id IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM accounts
+        WHERE id = p_account_id AND kind = 'customer'
+          AND (p_user_id IS NULL OR user_id = p_user_id)) THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
+    END IF;
     IF p_user_id IS NULL AND p_account_id IS NULL THEN
         SELECT v.*, FALSE AS replayed
         FROM vw_transactions v
         WHERE v.id < v_before
-          AND (p_type IS NULL OR v.type = p_type)
-          AND (p_status IS NULL OR v.status = p_status)
+          AND (p_transaction_type IS NULL OR v.type = p_transaction_type)
+          AND (p_transaction_status IS NULL OR v.status = p_transaction_status)
           AND (p_from IS NULL OR v.created_at >= p_from)
           AND (p_to IS NULL OR v.created_at <= p_to)
           AND (p_min_amount IS NULL OR v.amount >= p_min_amount)
@@ -55,8 +63,8 @@ BEGIN
             WHERE p_account_id IS NULL AND t.initiator_id = p_user_id AND t.id < v_before
         ) ids
         JOIN vw_transactions v ON v.id = ids.id
-        WHERE (p_type IS NULL OR v.type = p_type)
-          AND (p_status IS NULL OR v.status = p_status)
+        WHERE (p_transaction_type IS NULL OR v.type = p_transaction_type)
+          AND (p_transaction_status IS NULL OR v.status = p_transaction_status)
           AND (p_from IS NULL OR v.created_at >= p_from)
           AND (p_to IS NULL OR v.created_at <= p_to)
           AND (p_min_amount IS NULL OR v.amount >= p_min_amount)

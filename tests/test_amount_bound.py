@@ -16,7 +16,7 @@ from ledger_helpers import batch, deposit, error_code, new_user, open_account
 from pydantic import TypeAdapter, ValidationError
 
 from api.config import REPO_ROOT
-from api.schemas import AMOUNT_INTEGER_DIGITS, AMOUNT_PATTERN, Amount
+from api.fields import AMOUNT_INTEGER_DIGITS, AMOUNT_PATTERN, Amount
 
 LEDGER_BOUND = 10**AMOUNT_INTEGER_DIGITS
 

@@ -132,7 +132,7 @@ class TestTransfer:
         assert txn["to_account_id"] == customer["spare"]["id"]
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("876.544")
         assert balance(admin_conn, customer["spare"]["id"]) == Decimal("123.456")
-        header, entries = call_all(app_conn, "sp_get_transaction", txn["id"])
+        header, entries = call_all(app_conn, "sp_get_transaction", txn["id"], None)
         assert [e["amount"] for e in entries] == [Decimal("-123.456"), Decimal("123.456")]
         assert [e["balance_after"] for e in entries] == [Decimal("876.544"), Decimal("123.456")]
 
@@ -148,7 +148,7 @@ class TestTransfer:
             "100",
             fee="1.500",
         )
-        entries = call_all(app_conn, "sp_get_transaction", txn["id"])[1]
+        entries = call_all(app_conn, "sp_get_transaction", txn["id"], None)[1]
         fees = [(e["account_id"], e["amount"]) for e in entries if e["entry_type"] == "fee"]
         assert fees == [(customer["main"]["id"], Decimal("-1.500")), (fee_gl, Decimal("1.500"))]
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("898.500")
@@ -171,6 +171,32 @@ class TestTransfer:
         transfer(app_conn, spare["id"], main["account_number"], "4")
         assert balance(admin_conn, main["id"]) == Decimal("994.000")
         assert integrity_problems(admin_conn) == []
+
+
+class TestTransactionViewer:
+    """sp_get_transaction shows a customer their own legs only; staff see every leg."""
+
+    def test_each_party_sees_its_own_legs_and_a_stranger_nothing(
+        self, admin_conn, app_conn, customer
+    ):
+        payee_owner = new_user(admin_conn)
+        payee = open_account(app_conn, payee_owner, "JOD")
+        txn = transfer(app_conn, customer["main"]["id"], payee["account_number"], "10",
+                       fee="0.500")
+        _, everything = call_all(app_conn, "sp_get_transaction", txn["id"], None)
+        assert len(everything) == 4  # principal and fee, each a pair
+        _, sender_view = call_all(app_conn, "sp_get_transaction", txn["id"], customer["user"])
+        assert [(e["account_id"], e["amount"]) for e in sender_view] == [
+            (customer["main"]["id"], Decimal("-10.000")),
+            (customer["main"]["id"], Decimal("-0.500"))]
+        header, payee_view = call_all(app_conn, "sp_get_transaction", txn["id"], payee_owner)
+        assert header[0]["id"] == txn["id"]
+        assert [(e["account_id"], e["amount"]) for e in payee_view] == [
+            (payee["id"], Decimal("10.000"))]
+        stranger = new_user(admin_conn)
+        with pytest.raises(pymysql.err.MySQLError) as err:
+            call_all(app_conn, "sp_get_transaction", txn["id"], stranger)
+        assert error_code(err.value) == "TRANSACTION_NOT_FOUND"
 
 
 class TestFx:
@@ -203,7 +229,7 @@ class TestFx:
         first = transfer(app_conn, jod["id"], usd["account_number"], "100")
         second = transfer(app_conn, usd["id"], eur["account_number"], "141.00")
         for txn in (first, second):
-            entries = call_all(app_conn, "sp_get_transaction", txn["id"])[1]
+            entries = call_all(app_conn, "sp_get_transaction", txn["id"], None)[1]
             per_currency: dict[str, Decimal] = {}
             for entry in entries:
                 per_currency[entry["currency"]] = (
@@ -234,7 +260,7 @@ class TestReversal:
         rev = proc(app_conn, "sp_reverse_transaction", transaction_id=txn["id"],
                    reason="customer error", idempotency_key=secrets.token_hex(6), actor_id=1)[0]
         assert (rev["type"], rev["reversal_of_id"]) == ("reversal", txn["id"])
-        original = call_all(app_conn, "sp_get_transaction", txn["id"])[0][0]
+        original = call_all(app_conn, "sp_get_transaction", txn["id"], None)[0][0]
         assert (original["status"], original["reversed_by_id"]) == ("reversed", rev["id"])
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("1000.000")
         assert balance(admin_conn, customer["spare"]["id"]) == Decimal("0")
@@ -509,4 +535,11 @@ class TestHistory:
         rest = history(limit=50, before=page[-1]["id"])
         assert [t["id"] for t in page + rest] == [t["id"] for t in everything]
         assert len(history(account=customer["spare"]["id"])) == 4
-        assert history(user=customer["user"], account=stranger["id"]) == []
+        # Another customer's account is not there for this user, as if it did not exist.
+        with pytest.raises(pymysql.err.MySQLError) as err:
+            history(user=customer["user"], account=stranger["id"])
+        assert error_code(err.value) == "ACCOUNT_NOT_FOUND"
+        with pytest.raises(pymysql.err.MySQLError) as err:
+            history(user=None, account=10**15)
+        assert error_code(err.value) == "ACCOUNT_NOT_FOUND"
+        assert len(history(user=None, account=stranger["id"])) == 2

@@ -6,16 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import Currencies, CurrentUser, LedgerDep, OwnAccount, ReadLimit, require
+from api.deps import Currencies, CurrentUser, LedgerDep, OwnAccount, ReadLimit, Require
 from api.errors import ValidationFailed
-from api.permissions import Permission
-from api.schemas import (
-    AccountCreateRequest,
-    AccountResponse,
-    BalanceResponse,
-    Instant,
-    StatementResponse,
-)
+from api.fields import Instant, keyset_cursor
+from api.schemas import AccountCreateRequest, AccountResponse, BalanceResponse, StatementResponse
+from api.security.permissions import Permission
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
@@ -24,14 +19,14 @@ Cursor = Annotated[str | None, Query(max_length=19, pattern=r"^[1-9][0-9]{0,18}$
 
 
 # Both /accounts/ and /accounts answer (the documented form has the slash).
-@router.post("/", status_code=status.HTTP_201_CREATED, response_model=AccountResponse)
+@router.post("/", status_code=status.HTTP_201_CREATED, response_model=AccountResponse,
+             dependencies=[Require(Permission.ACCOUNTS_OWN)])
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=AccountResponse,
-             include_in_schema=False)
+             dependencies=[Require(Permission.ACCOUNTS_OWN)], include_in_schema=False)
 async def create_account(
     body: AccountCreateRequest, user: CurrentUser, ledger: LedgerDep, currencies: Currencies
 ) -> AccountResponse:
     """Open an account for the caller in one of the bank's currencies."""
-    require(user, Permission.ACCOUNTS_OWN)
     row = await ledger.create_account(user_id=user.id, account_type=body.account_type,
                                       currency=body.currency, actor_id=user.id)
     return AccountResponse.of(row, currencies)
@@ -50,10 +45,8 @@ async def list_accounts(
     When more remain, `X-Next-Cursor` holds the cursor for the next page and `Link`
     its URL (rel="next").
     """
-    after = int(cursor) if cursor else None
-    if after is not None and after > 2**63 - 1:
-        raise ValidationFailed("cursor: out of range")
-    rows = await ledger.list_accounts(user_id=user.id, after_id=after, limit=limit + 1)
+    rows = await ledger.list_accounts(user_id=user.id, after_id=keyset_cursor(cursor),
+                                      limit=limit + 1)
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = str(rows[-1]["id"])
@@ -93,14 +86,12 @@ async def get_statement(
     """Opening and closing balance for the period and its entries, oldest first, paged."""
     if start is not None and end is not None and start > end:
         raise ValidationFailed("`from` must not be after `to`.")
-    after = int(cursor) if cursor else None
-    if after is not None and after > 2**63 - 1:
-        raise ValidationFailed("cursor: out of range")
     header, entries = await ledger.statement(account_id=account.account_id, start=start,
-                                             end=end, after_entry_id=after,
+                                             end=end, after_entry_id=keyset_cursor(cursor),
                                              limit=limit + 1)
     next_cursor = None
     if len(entries) > limit:
         entries = entries[:limit]
         next_cursor = str(entries[-1]["entry_id"])
-    return StatementResponse.of(header, entries, next_cursor, currencies)
+    return StatementResponse.of({**header, "entries": entries, "next_cursor": next_cursor},
+                                currencies)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-from datetime import date
 from typing import Annotated
 
-from cryptography.exceptions import InvalidTag
 from fastapi import APIRouter, Body, Response, status
 
-from api import auth
 from api.deps import (
     Caller,
     ClientIp,
@@ -22,8 +18,6 @@ from api.deps import (
     SettingsDep,
     UserAgent,
 )
-from api.errors import BankError
-from api.ledger import Row
 from api.schemas import (
     LoginRequest,
     LoginVerifyRequest,
@@ -33,37 +27,14 @@ from api.schemas import (
     RegisterRequest,
     TokenResponse,
     UserResponse,
-    utc,
 )
+from api.security import sessions
 from api.security.passwords import check_password_policy, hash_secret
-from api.security.pii import PiiCipher, normalise_email
+from api.security.pii import decrypt_profile, normalise_email
+from api.security.sessions import SessionTokens
 from api.security.tokens import refresh_token_hash
 
-log = logging.getLogger("api.auth")
-
 router = APIRouter(prefix="/auth", tags=["auth"])
-
-
-
-def user_response(row: Row, pii: PiiCipher) -> UserResponse:
-    """A user row (personal data still encrypted) as the API shows it to its owner."""
-    user_id = int(row["id"])
-    try:
-        dob = pii.decrypt("date_of_birth", row.get("date_of_birth_enc"), user_id=user_id)
-        return UserResponse(
-            id=user_id, username=row["username"], role=row["role"], status=row["status"],
-            kyc_status=row["kyc_status"], mfa_enabled=bool(row["mfa_enabled"]),
-            pin_set=bool(row.get("has_pin")), created_at=utc(row.get("created_at")),
-            email=pii.decrypt("email", row.get("email_enc"), user_id=user_id),
-            full_name=pii.decrypt("full_name", row.get("full_name_enc"), user_id=user_id),
-            phone=pii.decrypt("phone", row.get("phone_enc"), user_id=user_id),
-            date_of_birth=date.fromisoformat(dob) if dob else None,
-        )
-    except (ValueError, InvalidTag) as exc:
-        # Wrong key, or ciphertext written for another field or user: a server fault,
-        # never another person's data.
-        log.error("personal data of user %s failed to decrypt", user_id)
-        raise BankError() from exc
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserResponse,
@@ -92,11 +63,9 @@ async def register(
         phone_enc=pii.encrypt("phone", body.phone, user_id=user_id),
         date_of_birth_enc=pii.encrypt("date_of_birth", body.date_of_birth.isoformat(),
                                       user_id=user_id))
-    return UserResponse(
-        id=row["id"], username=row["username"], email=email, full_name=body.full_name,
-        phone=body.phone, date_of_birth=body.date_of_birth, role=row["role"],
-        status=row["status"], kyc_status=row["kyc_status"], mfa_enabled=False, pin_set=False,
-        created_at=utc(row.get("created_at")))
+    return UserResponse.model_validate({
+        **row, "email": email, "full_name": body.full_name, "phone": body.phone,
+        "date_of_birth": body.date_of_birth, "mfa_enabled": False, "has_pin": False})
 
 
 @router.post("/login", response_model=TokenResponse | MfaChallengeResponse,
@@ -106,8 +75,11 @@ async def login(
     user_agent: UserAgent = None,
 ) -> TokenResponse | MfaChallengeResponse:
     """Password login: tokens, or `mfa_required` with a `challenge_id` for /auth/login/verify."""
-    return await auth.login(ledger, settings, username=body.username, password=body.password,
-                            ip=ip, user_agent=user_agent)
+    opened = await sessions.login(ledger, settings, username=body.username,
+                                  password=body.password, ip=ip, user_agent=user_agent)
+    if isinstance(opened, SessionTokens):
+        return TokenResponse.model_validate(opened)
+    return MfaChallengeResponse.model_validate(opened)
 
 
 @router.post("/login/verify", response_model=TokenResponse, dependencies=[LoginLimit])
@@ -119,15 +91,16 @@ async def login_verify(
 
     A challenge opens one session at most, and a code is accepted once.
     """
-    return await auth.verify_mfa_login(ledger, settings, pii, limits,
-                                       challenge_id=body.challenge_id,
-                                       code=body.code, ip=ip, user_agent=user_agent)
+    return TokenResponse.model_validate(await sessions.verify_mfa_login(
+        ledger, settings, pii, limits, challenge_id=body.challenge_id, code=body.code, ip=ip,
+        user_agent=user_agent))
 
 
 @router.post("/refresh", response_model=TokenResponse)
 async def refresh(body: RefreshRequest, ledger: LedgerDep, settings: SettingsDep) -> TokenResponse:
     """Rotate: the presented refresh token is spent; reusing it later revokes the session."""
-    return await auth.rotate(ledger, settings, refresh_token=body.refresh_token)
+    return TokenResponse.model_validate(
+        await sessions.rotate(ledger, settings, refresh_token=body.refresh_token))
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
@@ -145,4 +118,4 @@ async def logout(
 @router.get("/me", response_model=UserResponse)
 async def me(user: CurrentUser, ledger: LedgerDep, pii: PiiDep) -> UserResponse:
     """The caller, with role, kyc_status and mfa_enabled."""
-    return user_response(await ledger.user_profile(user.id), pii)
+    return UserResponse.model_validate(decrypt_profile(pii, await ledger.user_profile(user.id)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import anyio.to_thread
 from fastapi import APIRouter, Response, status
 
-from api import auth
 from api.deps import (
     ClientIp,
     CurrentUser,
@@ -18,7 +17,6 @@ from api.deps import (
     UserAgent,
 )
 from api.errors import MfaCodeInvalid, MfaNotSetUp, WrongPassword
-from api.routes.auth import user_response
 from api.schemas import (
     MfaEnableRequest,
     MfaEnableResponse,
@@ -29,16 +27,16 @@ from api.schemas import (
 )
 from api.security import mfa
 from api.security.passwords import hash_secret
-from api.security.pii import normalise_email
+from api.security.pii import decrypt_profile, normalise_email
+from api.security.sessions import check_password
 
 router = APIRouter(prefix="/users", tags=["users"])
-
 
 
 @router.get("/profile", response_model=UserResponse, dependencies=[ReadLimit])
 async def get_profile(user: CurrentUser, ledger: LedgerDep, pii: PiiDep) -> UserResponse:
     """The caller's profile, personal data decrypted."""
-    return user_response(await ledger.user_profile(user.id), pii)
+    return UserResponse.model_validate(decrypt_profile(pii, await ledger.user_profile(user.id)))
 
 
 @router.put("/profile", response_model=UserResponse, dependencies=[ProfileLimit])
@@ -59,7 +57,7 @@ async def update_profile(
         full_name_enc=pii.encrypt("full_name", body.full_name, user_id=user.id),
         phone_enc=pii.encrypt("phone", body.phone, user_id=user.id),
         date_of_birth_enc=pii.encrypt("date_of_birth", dob, user_id=user.id))
-    return user_response(row, pii)
+    return UserResponse.model_validate(decrypt_profile(pii, row))
 
 
 @router.put("/pin", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
@@ -72,9 +70,9 @@ async def set_pin(
 
     A wrong current_password counts with the login failures and locks alike (423).
     """
-    await auth.check_password(ledger, settings, username=user.username,
-                              password=body.current_password, ip=ip, user_agent=user_agent,
-                              outcome="reauth_failure", wrong=WrongPassword())
+    await check_password(ledger, settings, username=user.username,
+                         password=body.current_password, ip=ip, user_agent=user_agent,
+                         outcome="reauth_failure", wrong=WrongPassword())
     pin_hash = await hash_secret(body.pin, rounds=settings.bcrypt_rounds)
     await ledger.set_pin(user_id=user.id, pin_hash=pin_hash, keep_session_id=user.session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

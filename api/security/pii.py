@@ -5,11 +5,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from api.errors import BankError
+
+log = logging.getLogger("api.pii")
 
 # Version 2 binds the field name and the user id as associated data; version 1 bound the
 # field only and is still read (re-saving a profile rewrites it as version 2).
@@ -68,3 +77,27 @@ def _associated(field: str, user_id: int) -> bytes:
 
 def _derive(master: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
+
+
+# The personal-data columns of a user row (`<field>_enc`), decrypted for its owner.
+PROFILE_FIELDS = ("email", "full_name", "phone", "date_of_birth")
+
+
+def decrypt_profile(pii: PiiCipher, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The user row with its personal data in plain text (date_of_birth as a date).
+
+    A field that does not decrypt (a wrong key, or ciphertext written for another field or
+    user) is a server fault, logged and answered 500: never another person's data.
+    """
+    user_id = int(row["id"])
+    shown = dict(row)
+    try:
+        for field in PROFILE_FIELDS:
+            shown[field] = pii.decrypt(field, row.get(f"{field}_enc"), user_id=user_id)
+        if shown["date_of_birth"]:
+            shown["date_of_birth"] = date.fromisoformat(shown["date_of_birth"])
+    except (ValueError, InvalidTag) as exc:
+        log.error("personal data of user %s failed to decrypt", user_id)
+        raise BankError() from exc
+    return shown
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import client_for
 
 from api.errors import known_codes
-from api.permissions import Permission, Role, role_can
+from api.security.permissions import Permission, Role, role_can
 
 
 class TestOperations:
@@ -22,9 +22,15 @@ class TestOperations:
 
     async def test_metrics_expose_routes_transactions_and_pool(self, app, bank):
         person = await bank.person()
-        await bank.account(person, "JOD", deposit="1.000")
+        account = await bank.account(person, "JOD", deposit="1.000")
+        refused = await bank.client.post("/transactions/withdraw", headers=person.money_headers(),
+                                         json={"account_id": account["id"], "amount": "2.000"})
+        assert refused.status_code == 422, refused.text
         async with client_for(app, ip="127.0.0.1") as scraper:  # the default allow-list
             text = (await scraper.get("/metrics")).text
+        # A refusal is counted under the code that refused it.
+        code = refused.json()["code"]
+        assert f'bank_transactions_total{{status="{code}",type="withdrawal"}}' in text
         route = 'method="POST",route="/transactions/deposit",status="201"'
         assert f"http_requests_total{{{route}}}" in text
         assert "http_request_duration_seconds_bucket" in text
@@ -96,7 +102,7 @@ class TestTables:
 class TestDocs:
     def test_readme_permission_table_matches_the_code(self):
         from api.config import REPO_ROOT
-        from api.permissions import permission_table_markdown
+        from api.security.permissions import permission_table_markdown
 
         readme = REPO_ROOT / "README.md"
         assert permission_table_markdown() in readme.read_text()

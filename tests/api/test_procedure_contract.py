@@ -22,8 +22,8 @@ from api import ledger as ledger_module
 from api.ledger import Ledger
 from api.signatures import python_name
 
-_HELPERS = {"call", "rows", "row", "one"}
-_CALL_OPTIONS = {"result_sets", "timeout"}
+_HELPERS = {"call", "rows", "row", "one", "posted"}
+_CALL_OPTIONS = {"result_sets", "timeout", "counted_as"}
 # Ledger methods that reach the database only through another Ledger method.
 _INDIRECT = {"currency"}
 

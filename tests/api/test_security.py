@@ -167,10 +167,16 @@ class TestRoles:
         account = await bank.account(customer, "JOD", deposit="10.000")
         teller = await bank.person("teller")
         bank.sql("UPDATE users SET role = 'customer' WHERE username = %s", teller.username)
+        # The role change ended the teller's sessions: the old token opens nothing.
         response = await client.post("/transactions/withdraw", headers=teller.money_headers(),
                                      json={"account_id": account["id"], "amount": "5.000"})
-        assert response.status_code == 403, response.text
-        assert response.json()["code"] == "FORBIDDEN"
+        assert response.status_code == 401, response.text
+        # Signed in again, as the customer they now are: the counter is closed to them.
+        await bank.relogin(teller)
+        response = await client.post("/transactions/withdraw", headers=teller.money_headers(),
+                                     json={"account_id": account["id"], "amount": "5.000"})
+        assert response.status_code == 404, response.text
+        assert response.json()["code"] == "ACCOUNT_NOT_FOUND"
         assert await bank.balance(customer, account["id"]) == "10.000"
 
     async def test_auditor_reads_everything_and_changes_nothing(self, bank, client):

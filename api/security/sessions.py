@@ -1,7 +1,13 @@
-"""Login, sessions, refresh-token rotation and the transaction PIN (bcrypt off the loop)."""
+"""Login, sessions, refresh-token rotation and the transaction PIN (bcrypt off the loop).
+
+The routes in api/routes/auth.py and api/routes/users.py speak HTTP; this module holds the
+rules: lockout before bcrypt, the TOTP step, the PIN's attempts. It answers with plain
+values (`SessionTokens`, `MfaChallenge`) and raises the errors of api/errors.py.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import anyio.to_thread
@@ -20,7 +26,6 @@ from api.errors import (
 )
 from api.ledger import Ledger, Row
 from api.ratelimit import RateLimits
-from api.schemas import MfaChallengeResponse, TokenResponse
 from api.security import mfa
 from api.security.passwords import verify_secret
 from api.security.pii import PiiCipher
@@ -34,6 +39,23 @@ from api.security.tokens import (
     refresh_token_hash,
 )
 from api.security.usernames import login_username
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTokens:
+    """A new access token (and its lifetime in seconds) with the refresh token to rotate it."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True, slots=True)
+class MfaChallenge:
+    """A password accepted: the challenge to present with a TOTP code, and its lifetime."""
+
+    challenge_id: str
+    expires_in: int
 
 
 def _now() -> datetime:
@@ -92,7 +114,7 @@ async def _count_failure(
 async def login(
     ledger: Ledger, settings: Settings, *, username: str, password: str, ip: str,
     user_agent: str | None,
-) -> TokenResponse | MfaChallengeResponse:
+) -> SessionTokens | MfaChallenge:
     """Check the password and open a session or an MFA challenge."""
     name = login_username(username)
     if name is None:
@@ -108,15 +130,14 @@ async def login(
         raise UserBlocked()
     if found["mfa_enabled"]:
         challenge = issue_mfa_challenge(settings, user_id=user_id)
-        return MfaChallengeResponse(challenge_id=challenge,
-                                    expires_in=settings.mfa_challenge_minutes * 60)
+        return MfaChallenge(challenge_id=challenge, expires_in=settings.mfa_challenge_minutes * 60)
     return await open_session(ledger, settings, user_id=user_id, ip=ip, user_agent=user_agent)
 
 
 async def verify_mfa_login(
     ledger: Ledger, settings: Settings, pii: PiiCipher, limits: RateLimits, *,
     challenge_id: str, code: str, ip: str, user_agent: str | None,
-) -> TokenResponse:
+) -> SessionTokens:
     """The second login step: an unspent challenge plus a TOTP code not used before."""
     challenge = decode_mfa_challenge(settings, challenge_id)
     await limits.hit("secret", str(challenge.user_id))
@@ -144,7 +165,7 @@ async def verify_mfa_login(
 async def open_session(
     ledger: Ledger, settings: Settings, *, user_id: int, ip: str, user_agent: str | None,
     mfa_challenge_id: str | None = None, mfa_step: int | None = None,
-) -> TokenResponse:
+) -> SessionTokens:
     session_id = new_session_id()
     refresh, refresh_hash = new_refresh_token()
     now = _now()
@@ -156,7 +177,7 @@ async def open_session(
     return _tokens(settings, row, refresh)
 
 
-async def rotate(ledger: Ledger, settings: Settings, *, refresh_token: str) -> TokenResponse:
+async def rotate(ledger: Ledger, settings: Settings, *, refresh_token: str) -> SessionTokens:
     """Spend a refresh token for a new pair; a reused one revokes its family (401)."""
     refresh, new_hash = new_refresh_token()
     row = await ledger.refresh(
@@ -165,11 +186,11 @@ async def rotate(ledger: Ledger, settings: Settings, *, refresh_token: str) -> T
     return _tokens(settings, row, refresh)
 
 
-def _tokens(settings: Settings, row: Row, refresh: str) -> TokenResponse:
+def _tokens(settings: Settings, row: Row, refresh: str) -> SessionTokens:
     access, lifetime = issue_access_token(
         settings, user_id=int(row["user_id"]), role=str(row["role"]),
         session_id=str(row["session_id"]), has_pin=bool(row["has_pin"]))
-    return TokenResponse(access_token=access, refresh_token=refresh, expires_in=lifetime)
+    return SessionTokens(access_token=access, refresh_token=refresh, expires_in=lifetime)
 
 
 async def check_pin(ledger: Ledger, settings: Settings, claims: AccessClaims,
