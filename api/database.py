@@ -176,7 +176,7 @@ class Database:
             if self.pool is None:
                 try:
                     await self._open()
-                except Exception:  # noqa: BLE001 - any failure means "try again later"
+                except Exception:  # any failure means "try again later"
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, self.settings.db_reconnect_max_seconds)
                 continue

@@ -152,7 +152,7 @@ async def own_account(
 OwnAccount = Annotated[AccountAccess, Depends(own_account)]
 
 
-def Require(permission: Permission) -> DependsParam:  # noqa: N802 (it reads as a type in a signature)
+def Require(permission: Permission) -> DependsParam:  # a factory named as it reads in a signature
     """A route's permission: 403 before any work unless the caller's token role holds it.
 
     Use it as `dependencies=[Require(P)]`, or as `Annotated[AccessClaims, Require(P)]` to
@@ -165,7 +165,8 @@ def Require(permission: Permission) -> DependsParam:  # noqa: N802 (it reads as 
         return claims
 
     check.__name__ = f"require_{permission.name.lower()}"
-    return Depends(check)
+    dependency: DependsParam = Depends(check)
+    return dependency
 
 
 IdempotencyKeyHeader = Annotated[str, Header(

@@ -57,7 +57,8 @@ class _ContextQueueHandler(logging.handlers.QueueHandler):
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         if getattr(record, "request_id", None) is None:
             record.request_id = current_request_id()
-        return super().prepare(record)
+        prepared: logging.LogRecord = super().prepare(record)
+        return prepared
 
 
 _listener: logging.handlers.QueueListener | None = None

@@ -37,6 +37,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -355,7 +356,7 @@ def report(run: Run, instance: Instance, clients: list[Client]) -> None:
                            is not None and start <= op.acknowledged_at <= end + 5)
             edges = [start, *times]
             # the longest time in the scenario with no transfer acknowledged at all
-            gap = f"{max(b - a for a, b in zip(edges, edges[1:], strict=False)):.1f}" \
+            gap = f"{max(b - a for a, b in pairwise(edges)):.1f}" \
                 if times else "all"
         print(f"{name:<10} {len(ops):>6} {len(acked):>6} {ambiguous:>9} {lost:>5} "
               f"{duplicated:>10} {gap:>8} {recovery:>10}")

@@ -503,7 +503,7 @@ def _login(state: _State) -> tuple[str, str]:
 
 
 def _answers(socket_path: str, user: str, password: str) -> bool:
-    import pymysql  # type: ignore[import-untyped]
+    import pymysql
 
     if not Path(socket_path).exists():
         return False

@@ -99,10 +99,8 @@ def _end_of_quoted(text: str, pos: int) -> int:
     quote, index, end = text[pos], pos + 1, len(text)
     while index < end:
         char = text[index]
-        if char == "\\" and quote != "`":
-            index += 2
-        elif char == quote and text.startswith(quote * 2, index):
-            index += 2
+        if (char == "\\" and quote != "`") or (char == quote and text.startswith(quote * 2, index)):
+            index += 2  # an escaped character, or a doubled quote
         elif char == quote:
             return index + 1
         else:

@@ -62,7 +62,7 @@ class TestSupervisor:
             for pid in _pids(record):
                 if _alive(pid):
                     os.kill(pid, signal.SIGKILL)
-        log = supervisor.stderr.read().decode() if supervisor.stderr else ""
+        log = supervisor.communicate(timeout=10)[1].decode()
         assert "exited with signal SIGKILL" in log and "SIGTERM: stopping" in log
 
 

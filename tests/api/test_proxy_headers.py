@@ -55,7 +55,7 @@ def live_api(admin_url, database):
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        process.communicate(timeout=15)  # reaps it and closes the stderr pipe
 
 
 class TestProxyHeaders:
