@@ -27,7 +27,11 @@ BEGIN
     DECLARE v_taken INT DEFAULT 1;
     DECLARE v_open INT DEFAULT 0;
     DECLARE v_max_open INT UNSIGNED DEFAULT NULL;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
 
     SET @bank_actor_id = p_actor_id;
     IF p_account_type IS NULL OR p_account_type NOT IN ('savings', 'checking', 'wallet', 'fixed_deposit') THEN

@@ -64,7 +64,11 @@ proc: BEGIN
                 SELECT j.n FROM JSON_TABLE(p_items, '$[*]' COLUMNS (n VARCHAR(64) PATH '$.to_account_number')) j))
         ORDER BY a.id;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
     -- A balance pushed past DECIMAL(20,4) (1264) or an arithmetic overflow (1690).
     DECLARE EXIT HANDLER FOR 1264, 1690 BEGIN
         ROLLBACK;

@@ -12,7 +12,11 @@ BEGIN
     DECLARE v_amount DECIMAL(20,4);
     DECLARE v_status VARCHAR(16);
     DECLARE v_locked INT;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
 
     SET @bank_actor_id = p_actor_id;
     SELECT account_id INTO v_account FROM holds WHERE id = p_hold_id;

@@ -46,7 +46,11 @@ proc: BEGIN
         SELECT account_id, amount, currency, entry_type FROM ledger_entries
         WHERE transaction_id = p_transaction_id ORDER BY id;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
     -- A balance pushed past DECIMAL(20,4) (1264) or an arithmetic overflow (1690).
     DECLARE EXIT HANDLER FOR 1264, 1690 BEGIN
         ROLLBACK;

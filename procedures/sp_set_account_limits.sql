@@ -15,7 +15,11 @@ MODIFIES SQL DATA
 COMMENT 'sp_set_account_limits: change an account''s overdraft, per-transaction and daily limits (staff action, audited).'
 BEGIN
     DECLARE v_currency CHAR(3) DEFAULT NULL;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
 
     SET @bank_actor_id = p_actor_id;
     START TRANSACTION;

@@ -18,7 +18,11 @@ BEGIN
     DECLARE v_balance DECIMAL(20,4);
     DECLARE v_held DECIMAL(20,4);
     DECLARE v_user BIGINT UNSIGNED;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
 
     SET @bank_actor_id = p_actor_id;
     IF p_status IS NULL OR p_status NOT IN ('active', 'frozen', 'closed') THEN
