@@ -1,6 +1,9 @@
 -- sp_get_transaction: one transaction and its ledger entries.
--- Result set 1: the transaction (sp_emit_transaction's shape). Result set 2: its entries.
--- Parameters: p_transaction_id. Errors: TRANSACTION_NOT_FOUND.
+-- Parameters:
+--   p_transaction_id  the transaction
+-- Returns: result set 1: the transaction (sp_emit_transaction's shape). Result set 2: its
+--          entries.
+-- Errors: TRANSACTION_NOT_FOUND.
 -- Example: CALL sp_get_transaction(1001);
 DROP PROCEDURE IF EXISTS sp_get_transaction;
 DELIMITER $$
