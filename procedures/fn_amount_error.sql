@@ -1,10 +1,14 @@
 -- fn_amount_error: what is wrong with a money amount for a currency, or NULL.
 -- The one statement of the amount rule: positive (or zero where allowed), below 10^13, no
 -- more decimals than the currency's ISO 4217 exponent (never rounded silently), and, for an
--- amount that moves money, at most the currency's max_amount (p_max_amount; NULL for values
--- that move nothing, such as limits).
--- Parameters: p_amount, p_exponent, p_allow_zero, p_max_amount.
--- Errors (returned, not raised): INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE.
+-- amount that moves money, at most the currency's max_amount (p_max_amount).
+-- Parameters:
+--   p_amount      the amount to check
+--   p_exponent    the currency's ISO 4217 exponent: the decimals it allows
+--   p_allow_zero  TRUE where zero is a valid amount
+--   p_max_amount  the currency's max_amount; NULL for values that move nothing, such as limits
+-- Returns: NULL for a good amount, else the error message, which starts with its code.
+-- Errors: returned, not raised: INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE.
 -- Example: SELECT fn_amount_error(1.2345, 3, FALSE, NULL);  -- 'INVALID_AMOUNT: too many decimal places ...'
 DROP FUNCTION IF EXISTS fn_amount_error;
 DELIMITER $$

@@ -1,5 +1,18 @@
 -- fn_audit_row_hash: SHA-256 (hex) of an audit row's content and the previous row's hash.
 -- The one definition of the chain's hash, used when appending and when verifying.
+-- Parameters:
+--   p_prev_hash   the previous row's row_hash
+--   p_id          the audit row's id
+--   p_table_name  the table whose row changed
+--   p_row_id      the id of the row that changed
+--   p_action      'INSERT', 'UPDATE' or 'DELETE'
+--   p_actor       the application user (actor_user_id; NULL hashes as '')
+--   p_db_user     the database login that made the change
+--   p_before      the row before, JSON text (NULL hashes as '')
+--   p_after       the row after, JSON text (NULL hashes as '')
+--   p_created_at  when the audit row was written (hashed to the microsecond)
+-- Returns: CHAR(64), the hex digest.
+-- Errors: none.
 -- Example: SELECT fn_audit_row_hash(REPEAT('0',64), 1, 'users', 2, 'INSERT', NULL, 'root@localhost', NULL, '{}', NOW(6));
 DROP FUNCTION IF EXISTS fn_audit_row_hash;
 DELIMITER $$

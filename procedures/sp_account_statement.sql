@@ -1,10 +1,14 @@
 -- sp_account_statement: an account's entries over a period, with opening and closing balance.
--- Result set 1: account_id, account_number, currency, opening_balance (balance just before
--- p_from), closing_balance (balance at p_to), period_from, period_to.
--- Result set 2: up to p_limit entries in id order after the cursor p_after_entry_id; ask
--- for one more than a page to know whether another page follows.
--- Parameters: p_account_id, p_from, p_to (NULL: from the beginning / until now),
---             p_after_entry_id (NULL for the first page), p_limit (1..1001).
+-- Ask for one more entry than a page to know whether another page follows.
+-- Parameters:
+--   p_account_id      the account
+--   p_from            start of the period (NULL: from the beginning)
+--   p_to              end of the period (NULL: until now)
+--   p_after_entry_id  the cursor: only entries with a larger id (NULL for the first page)
+--   p_limit           the most entries to return (1..1001)
+-- Returns: result set 1: account_id, account_number, currency, opening_balance (balance just
+--          before p_from), closing_balance (balance at p_to), period_from, period_to. Result
+--          set 2: up to p_limit entries in id order after the cursor p_after_entry_id.
 -- Errors: ACCOUNT_NOT_FOUND, INVALID_ARGUMENT.
 -- Example: CALL sp_account_statement(7, '2026-01-01', '2026-01-31 23:59:59.999999', NULL, 101);
 DROP PROCEDURE IF EXISTS sp_account_statement;

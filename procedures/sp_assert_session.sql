@@ -4,7 +4,10 @@
 -- A NULL session means "a system actor, not a person": only a system login may do that
 -- (fn_is_system_login: the admin, the schema owner, the scheduled jobs' bank_worker).
 -- The API's login (bank_app) must always name a live session.
--- Parameters: p_session_id (NULL: a system actor, see above), p_user_id.
+-- Parameters:
+--   p_session_id  the caller's session (NULL: a system actor, see above)
+--   p_user_id     the user the session must belong to
+-- Returns: nothing.
 -- Errors: SESSION_REQUIRED (NULL session from a service login), SESSION_REVOKED.
 -- Example: CALL sp_assert_session('5f0c...', 42);
 DROP PROCEDURE IF EXISTS sp_assert_session;

@@ -3,7 +3,12 @@
 -- see schema/04_audit_and_outbox.sql for the hash formula (fn_audit_row_hash).
 -- The actor is the application user named by @bank_actor_id (set by every procedure
 -- that changes users or accounts); db_user is the database login that made the change.
--- Parameters: p_table_name, p_row_id, p_action, p_before (JSON text), p_after (JSON text).
+-- Parameters:
+--   p_table_name  the table whose row changed
+--   p_row_id      the id of the row that changed
+--   p_action      'INSERT', 'UPDATE' or 'DELETE'
+--   p_before      the row before, JSON text
+--   p_after       the row after, JSON text
 -- Errors: none of its own.
 -- Example: CALL sp_audit_append('accounts', 7, 'UPDATE', '{"status":"active"}', '{"status":"frozen"}');
 DROP PROCEDURE IF EXISTS sp_audit_append;

@@ -1,5 +1,4 @@
 -- sp_auth_login_failed: record a failed login (or a refused one) and apply the throttles.
---
 -- Two rules, both keyed by the username whether or not it exists:
 --   * per (username, client address): 5 failures within 15 minutes lock that pair for
 --     15 minutes, doubling with each further lock within a day (at most 24 hours).
@@ -10,19 +9,18 @@
 --     locks the user out (sp_auth_login_lookup lets their own clients through).
 -- Outcomes 'failure' (wrong password), 'reauth_failure' (wrong current password on PUT
 -- /users/pin) and 'mfa_failure' count; 'locked', 'throttled' and 'blocked' are only recorded.
--- Parameters
---   p_username   VARCHAR(64)      the normalised name that was tried (known or not)
---   p_user_id    BIGINT NULL      the user, when the name exists
---   p_outcome    VARCHAR(24)      'failure', 'reauth_failure', 'mfa_failure', 'locked',
---                                'throttled' or 'blocked'
---   p_ip_address, p_user_agent    client details
--- Returns one row: failed_login_count (this pair, in its window), locked_until (NULL
---   unless the pair is now locked), slow_until (NULL unless the username is now slowed).
+-- Parameters:
+--   p_username    the normalised name that was tried (known or not)
+--   p_user_id     the user, when the name exists (else NULL)
+--   p_outcome     'failure', 'reauth_failure', 'mfa_failure', 'locked', 'throttled' or
+--                 'blocked'
+--   p_ip_address  the client address
+--   p_user_agent  the client's user agent
+-- Returns: one row: failed_login_count (this pair, in its window), locked_until (NULL unless
+--          the pair is now locked), slow_until (NULL unless the username is now slowed).
 -- Errors: none.
 -- Example: CALL sp_auth_login_failed('alice', 42, 'failure', '10.0.0.1', 'curl/8');
-
 DROP PROCEDURE IF EXISTS sp_auth_login_failed;
-
 DELIMITER $$
 CREATE PROCEDURE sp_auth_login_failed(
     IN p_username   VARCHAR(64),

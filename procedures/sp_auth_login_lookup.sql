@@ -1,6 +1,9 @@
 -- sp_auth_login_lookup: what the API needs to check a login attempt from one client.
---
--- Always returns exactly one row, so unknown usernames look like known ones:
+-- Always returns exactly one row, so unknown usernames look like known ones.
+-- Parameters:
+--   p_username    normalised by the API (lowercase, strict character set)
+--   p_ip_address  the client address
+-- Returns: one row:
 --   user_id (NULL when unknown), username, role, status, password_hash, has_pin,
 --   mfa_enabled,
 --   locked_until  set while this (username, client address) pair is locked out
@@ -8,14 +11,9 @@
 --   slow_until    set while the username's attempts are slowed (many failures from
 --                 everywhere) and this address has never logged in as the user: the
 --                 user's own clients are never slowed.
--- Parameters
---   p_username    VARCHAR(64)   normalised by the API (lowercase, strict character set)
---   p_ip_address  VARCHAR(45)   the client address
 -- Errors: none.
 -- Example: CALL sp_auth_login_lookup('alice', '10.0.0.1');
-
 DROP PROCEDURE IF EXISTS sp_auth_login_lookup;
-
 DELIMITER $$
 CREATE PROCEDURE sp_auth_login_lookup(IN p_username VARCHAR(64), IN p_ip_address VARCHAR(45))
 COMMENT 'sp_auth_login_lookup: what the API needs to check a login attempt from one client.'

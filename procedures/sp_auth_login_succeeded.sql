@@ -1,27 +1,25 @@
 -- sp_auth_login_succeeded: open a session with its first refresh token after a good login.
---
 -- For a user with two-factor login on, the second factor is enforced here too: the
 -- caller passes the MFA challenge's id and the TOTP time step its code matched. The
 -- challenge is spent (a second use fails, also when two verifies race) and the step
 -- must be later than the last accepted one, so a code opens at most one session.
 -- A good login also clears the failure count of this (username, client address) pair.
--- Parameters
---   p_user_id             BIGINT        who logged in (password and second factor checked)
---   p_session_id          CHAR(32)      random id chosen by the API, carried in the JWT
---   p_refresh_hash        BINARY(32)    SHA-256 of the refresh token given to the client
---   p_session_expires_at  DATETIME(6)   when the session (and its rotation family) ends
---   p_refresh_expires_at  DATETIME(6)   when this refresh token expires
---   p_ip_address, p_user_agent
---   p_mfa_challenge_id    CHAR(32) NULL the challenge's JWT id (users with MFA on)
---   p_mfa_step            BIGINT NULL   the RFC 6238 time step the code matched
--- Returns one row: user_id, username, role, has_pin, session_id.
--- Errors: USER_NOT_FOUND, USER_INACTIVE, MFA_INVALID (no or spent challenge),
---   MFA_CODE_REUSED (that code, or an earlier one, was already accepted).
+-- Parameters:
+--   p_user_id             who logged in (password and second factor checked)
+--   p_session_id          random id chosen by the API, carried in the JWT
+--   p_refresh_hash        SHA-256 of the refresh token given to the client
+--   p_session_expires_at  when the session (and its rotation family) ends
+--   p_refresh_expires_at  when this refresh token expires
+--   p_ip_address          the client address
+--   p_user_agent          the client's user agent
+--   p_mfa_challenge_id    the challenge's JWT id (users with MFA on, else NULL)
+--   p_mfa_step            the RFC 6238 time step the code matched (MFA on, else NULL)
+-- Returns: one row: user_id, username, role, has_pin, session_id.
+-- Errors: USER_NOT_FOUND, USER_INACTIVE, MFA_INVALID (no or spent challenge), MFA_CODE_REUSED
+--         (that code, or an earlier one, was already accepted).
 -- Example: CALL sp_auth_login_succeeded(42, REPEAT('a',32), UNHEX(SHA2('t',256)),
 --            NOW(6) + INTERVAL 14 DAY, NOW(6) + INTERVAL 14 DAY, '10.0.0.1', 'curl/8', NULL, NULL);
-
 DROP PROCEDURE IF EXISTS sp_auth_login_succeeded;
-
 DELIMITER $$
 CREATE PROCEDURE sp_auth_login_succeeded(
     IN p_user_id            BIGINT UNSIGNED,

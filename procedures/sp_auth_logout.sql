@@ -1,16 +1,14 @@
 -- sp_auth_logout: end a session; its access and refresh tokens stop working at once.
---
--- Parameters
---   p_session_id    CHAR(32)          the session of the caller's access token
---   p_user_id       BIGINT            the caller (a session of someone else is not touched)
---   p_refresh_hash  BINARY(32) NULL   optionally, a refresh token whose session also ends
---                                     (only when it belongs to the same user)
--- Returns nothing. Idempotent: logging out twice is not an error.
+-- Idempotent: logging out twice is not an error.
+-- Parameters:
+--   p_session_id    the session of the caller's access token
+--   p_user_id       the caller (a session of someone else is not touched)
+--   p_refresh_hash  optionally (else NULL), a refresh token whose session also ends (only when
+--                   it belongs to the same user)
+-- Returns: nothing.
 -- Errors: none.
 -- Example: CALL sp_auth_logout('0123456789abcdef0123456789abcdef', 42, NULL);
-
 DROP PROCEDURE IF EXISTS sp_auth_logout;
-
 DELIMITER $$
 CREATE PROCEDURE sp_auth_logout(
     IN p_session_id   CHAR(32),

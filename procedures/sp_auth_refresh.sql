@@ -1,18 +1,15 @@
 -- sp_auth_refresh: rotate a refresh token (spend the old one, store the new one).
---
 -- Reuse detection: presenting a token that was already rotated (or revoked) means it
 -- was stolen or replayed, so the whole family (the session and all its refresh tokens)
 -- is revoked, committed, and REFRESH_TOKEN_REUSED is raised.
--- Parameters
---   p_token_hash      BINARY(32)   SHA-256 of the presented refresh token
---   p_new_hash        BINARY(32)   SHA-256 of the replacement token
---   p_new_expires_at  DATETIME(6)  expiry of the replacement (capped at the session's)
--- Returns one row: user_id, username, role, has_pin, session_id.
+-- Parameters:
+--   p_token_hash      SHA-256 of the presented refresh token
+--   p_new_hash        SHA-256 of the replacement token
+--   p_new_expires_at  expiry of the replacement (capped at the session's)
+-- Returns: one row: user_id, username, role, has_pin, session_id.
 -- Errors: INVALID_REFRESH_TOKEN, REFRESH_TOKEN_REUSED, SESSION_REVOKED.
 -- Example: CALL sp_auth_refresh(UNHEX(SHA2('old',256)), UNHEX(SHA2('new',256)), NOW(6) + INTERVAL 14 DAY);
-
 DROP PROCEDURE IF EXISTS sp_auth_refresh;
-
 DELIMITER $$
 CREATE PROCEDURE sp_auth_refresh(
     IN p_token_hash     BINARY(32),

@@ -1,7 +1,11 @@
 -- sp_check_amount: validate a money amount for a currency (the rule is fn_amount_error).
--- Parameters: p_amount, p_currency, p_allow_zero (fees, limits may be zero).
---   This checks the amount's form only; a procedure that moves money also passes the
---   currency's max_amount to fn_amount_error.
+-- This checks the amount's form only; a procedure that moves money also passes the
+-- currency's max_amount to fn_amount_error.
+-- Parameters:
+--   p_amount      the amount to check
+--   p_currency    its currency
+--   p_allow_zero  TRUE where zero is allowed (fees, limits may be zero)
+-- Returns: nothing.
 -- Errors: INVALID_AMOUNT, UNKNOWN_CURRENCY.
 -- Example: CALL sp_check_amount(10.500, 'JOD', FALSE);
 DROP PROCEDURE IF EXISTS sp_check_amount;

@@ -8,9 +8,11 @@
 -- and take no locks, so money keeps moving during a check.
 -- The watermark stays below transactions younger than 30 s: one still in flight when the
 -- check runs (invisible to its snapshot) is checked by the next run.
--- Parameters: p_full (0 or 1), p_since_txn_id (incremental start; NULL: the watermark).
--- Returns one row: outcome ('checked' or 'skipped'), check_id, kind, from_txn_id,
---   to_txn_id, violations, last_full_at; then the rows found (at most 100).
+-- Parameters:
+--   p_full          0 or 1
+--   p_since_txn_id  incremental start (NULL: the watermark)
+-- Returns: one row: outcome ('checked' or 'skipped'), check_id, kind, from_txn_id, to_txn_id,
+--          violations, last_full_at; then the rows found (at most 100).
 -- Errors: none of its own.
 -- Example: CALL sp_check_integrity(0, NULL);
 DROP PROCEDURE IF EXISTS sp_check_integrity;

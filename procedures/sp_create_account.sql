@@ -1,10 +1,13 @@
 -- sp_create_account: open a customer account with a fresh account number.
 -- The number is 10 random digits followed by two ISO 7064 MOD 97-10 check digits
 -- (as in IBAN), so a mistyped number is caught: CAST(number AS UNSIGNED) MOD 97 = 1.
--- Parameters: p_user_id (owner), p_account_type (savings, checking, wallet, fixed_deposit),
---             p_currency (JOD, USD, EUR), p_actor_id (who opens it, for the audit log).
 -- A customer may hold at most account_policy.max_open_accounts open (not closed) accounts;
 -- the owner's row is locked before counting, so concurrent opens cannot both pass.
+-- Parameters:
+--   p_user_id       the owner
+--   p_account_type  savings, checking, wallet or fixed_deposit
+--   p_currency      JOD, USD or EUR
+--   p_actor_id      who opens it, for the audit log
 -- Errors: USER_NOT_FOUND, USER_INACTIVE, INVALID_ACCOUNT_TYPE, UNKNOWN_CURRENCY,
 --         ACCOUNT_LIMIT_REACHED.
 -- Example: CALL sp_create_account(42, 'savings', 'JOD', 42);
@@ -27,7 +30,11 @@ BEGIN
     DECLARE v_taken INT DEFAULT 1;
     DECLARE v_open INT DEFAULT 0;
     DECLARE v_max_open INT UNSIGNED DEFAULT NULL;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
 
     SET @bank_actor_id = p_actor_id;
     IF p_account_type IS NULL OR p_account_type NOT IN ('savings', 'checking', 'wallet', 'fixed_deposit') THEN

@@ -1,5 +1,7 @@
 -- sp_emit_transaction: the one shape in which every money procedure returns a transaction.
--- Parameters: p_transaction_id, p_replayed (1 when an idempotent replay returns an earlier result).
+-- Parameters:
+--   p_transaction_id  the transaction
+--   p_replayed        1 when an idempotent replay returns an earlier result
 -- Errors: none (an unknown id returns no row).
 -- Example: CALL sp_emit_transaction(1001, 0);
 DROP PROCEDURE IF EXISTS sp_emit_transaction;

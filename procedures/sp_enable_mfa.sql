@@ -1,16 +1,13 @@
 -- sp_enable_mfa: turn two-factor login on once the user has proven a code from the secret.
---
 -- The proving code's time step becomes the last accepted one, so the same code cannot
 -- then be replayed at /auth/login/verify.
--- Parameters
---   p_user_id  BIGINT
---   p_step     BIGINT   the RFC 6238 time step the proving code matched
--- Returns nothing.
+-- Parameters:
+--   p_user_id  the user
+--   p_step     the RFC 6238 time step the proving code matched
+-- Returns: nothing.
 -- Errors: USER_NOT_FOUND, MFA_NOT_SET_UP, MFA_ALREADY_ENABLED, INVALID_ARGUMENT.
 -- Example: CALL sp_enable_mfa(42, 58000000);
-
 DROP PROCEDURE IF EXISTS sp_enable_mfa;
-
 DELIMITER $$
 CREATE PROCEDURE sp_enable_mfa(IN p_user_id BIGINT UNSIGNED, IN p_step BIGINT)
 COMMENT 'sp_enable_mfa: turn two-factor login on once the user has proven a code from the secret.'

@@ -1,5 +1,7 @@
 -- sp_get_account: one customer account.
--- Parameters: p_account_id. Errors: ACCOUNT_NOT_FOUND (also for system GL accounts).
+-- Parameters:
+--   p_account_id  the account
+-- Errors: ACCOUNT_NOT_FOUND (also for system GL accounts).
 -- Example: CALL sp_get_account(7);
 DROP PROCEDURE IF EXISTS sp_get_account;
 DELIMITER $$

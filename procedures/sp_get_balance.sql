@@ -1,7 +1,9 @@
 -- sp_get_balance: an account's balance now, or as it stood at a past instant.
 -- A past balance is the balance_after of the last entry at or before p_at (0 before the
 -- first entry); holds are not historised, so then available_balance equals balance.
--- Parameters: p_account_id, p_at (NULL for now).
+-- Parameters:
+--   p_account_id  the account
+--   p_at          the instant (NULL for now)
 -- Errors: ACCOUNT_NOT_FOUND.
 -- Example: CALL sp_get_balance(7, '2026-01-31 23:59:59');
 DROP PROCEDURE IF EXISTS sp_get_balance;

@@ -2,8 +2,11 @@
 -- Staff (p_viewer_id NULL) see every leg. A customer (p_viewer_id set) sees a transaction
 -- only when it moved money out of or into one of their accounts, and of its entries only
 -- the legs on those accounts: never the other party's balance or the bank's own legs.
--- Result set 1: the transaction (sp_emit_transaction's shape). Result set 2: its entries.
--- Parameters: p_transaction_id, p_viewer_id (NULL: staff).
+-- Parameters:
+--   p_transaction_id  the transaction
+--   p_viewer_id       the customer asking (NULL: staff, who see every leg)
+-- Returns: result set 1: the transaction (sp_emit_transaction's shape). Result set 2: the
+--          entries the viewer may see.
 -- Errors: TRANSACTION_NOT_FOUND (also when it is not the viewer's to see).
 -- Example: CALL sp_get_transaction(1001, 42);
 DROP PROCEDURE IF EXISTS sp_get_transaction;

@@ -1,14 +1,11 @@
 -- sp_get_user_profile: one user's profile, personal data still encrypted.
---
--- Parameters
---   p_user_id  BIGINT
--- Returns one row: id, username, role, status, kyc_status, mfa_enabled, has_pin,
---   email_enc, full_name_enc, phone_enc, date_of_birth_enc, created_at.
+-- Parameters:
+--   p_user_id  the user
+-- Returns: one row: id, username, role, status, kyc_status, mfa_enabled, has_pin, email_enc,
+--          full_name_enc, phone_enc, date_of_birth_enc, created_at.
 -- Errors: USER_NOT_FOUND.
 -- Example: CALL sp_get_user_profile(42);
-
 DROP PROCEDURE IF EXISTS sp_get_user_profile;
-
 DELIMITER $$
 CREATE PROCEDURE sp_get_user_profile(IN p_user_id BIGINT UNSIGNED)
 COMMENT 'sp_get_user_profile: one user''s profile, personal data still encrypted.'

@@ -1,18 +1,15 @@
 -- sp_get_user_secrets: the hashes and second-factor state the API verifies in Python.
---
 -- bcrypt and TOTP are checked by the API (off its event loop); this returns what it
 -- needs. With a session id the session is checked first (a revoked session cannot
 -- be used to guess PINs); NULL is for trusted internal callers (the MFA login step).
--- Parameters
---   p_session_id  CHAR(32) NULL
---   p_user_id     BIGINT
--- Returns one row: user_id, username, status, password_hash, pin_hash, pin_failed_count,
---   pin_locked_until (NULL unless locked now), mfa_enabled, mfa_secret_enc.
+-- Parameters:
+--   p_session_id  the caller's session (NULL: a trusted internal caller)
+--   p_user_id     the user
+-- Returns: one row: user_id, username, status, password_hash, pin_hash, pin_failed_count,
+--          pin_locked_until (NULL unless locked now), mfa_enabled, mfa_secret_enc.
 -- Errors: SESSION_REVOKED, USER_NOT_FOUND.
 -- Example: CALL sp_get_user_secrets('0123456789abcdef0123456789abcdef', 42);
-
 DROP PROCEDURE IF EXISTS sp_get_user_secrets;
-
 DELIMITER $$
 CREATE PROCEDURE sp_get_user_secrets(IN p_session_id CHAR(32), IN p_user_id BIGINT UNSIGNED)
 COMMENT 'sp_get_user_secrets: the hashes and second-factor state the API verifies in Python.'

@@ -1,7 +1,10 @@
 -- sp_list_accounts: a user's customer accounts, oldest first, one keyset page at a time.
--- Parameters: p_user_id, p_after_id (cursor: only accounts with a larger id; NULL = from
---             the first), p_limit (1..500).
--- Errors: INVALID_ARGUMENT (limit out of range). An unknown user has no accounts.
+-- An unknown user has no accounts.
+-- Parameters:
+--   p_user_id   the owner
+--   p_after_id  the cursor: only accounts with a larger id (NULL = from the first)
+--   p_limit     the page size (1..500)
+-- Errors: INVALID_ARGUMENT (limit out of range).
 -- Example: CALL sp_list_accounts(42, NULL, 100);
 DROP PROCEDURE IF EXISTS sp_list_accounts;
 DELIMITER $$

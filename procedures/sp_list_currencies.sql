@@ -1,5 +1,6 @@
 -- sp_list_currencies: the active currencies with their ISO 4217 exponent.
--- Parameters: none. Errors: none.
+-- Parameters: none
+-- Errors: none.
 -- Example: CALL sp_list_currencies();
 DROP PROCEDURE IF EXISTS sp_list_currencies;
 DELIMITER $$

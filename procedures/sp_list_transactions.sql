@@ -5,9 +5,17 @@
 -- Every filter is optional (NULL = any).
 -- A user's history is gathered through the from/to/initiator indexes (a union of index
 -- lookups) rather than by scanning the whole journal.
--- Parameters: p_user_id, p_account_id, p_transaction_type, p_transaction_status, p_from, p_to (created_at range,
---             inclusive), p_min_amount, p_max_amount, p_before_id (cursor: ids below it),
---             p_limit (1..500).
+-- Parameters:
+--   p_user_id             the viewer (NULL for staff: every transaction)
+--   p_account_id          only transactions from or to this account (the viewer's own)
+--   p_transaction_type    only this transaction type
+--   p_transaction_status  only this status
+--   p_from                created_at range start (inclusive)
+--   p_to                  created_at range end (inclusive)
+--   p_min_amount          only amounts from this one
+--   p_max_amount          only amounts up to this one
+--   p_before_id           the cursor: only ids below it
+--   p_limit               the page size (1..500)
 -- Errors: INVALID_ARGUMENT (limit out of range), ACCOUNT_NOT_FOUND.
 -- Example: CALL sp_list_transactions(42, NULL, 'transfer', NULL, NULL, NULL, NULL, NULL, NULL, 50);
 DROP PROCEDURE IF EXISTS sp_list_transactions;

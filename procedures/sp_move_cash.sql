@@ -10,10 +10,17 @@
 -- Money paid in (cash or top-up) counts against the currency's max_daily_credit per account,
 -- every amount against its max_amount; money out needs the account owner's KYC verified.
 -- Owns its database transaction; one call, all or nothing.
--- Parameters: p_type ('deposit', 'withdrawal' or 'top_up'), p_account_id, p_amount,
---             p_description, p_idempotency_key, p_actor_id, p_session_id (NULL: trusted
---             caller), p_owner_id (NULL: staff; else the account must belong to this user;
---             a top-up always needs the owner as p_owner_id).
+-- Parameters:
+--   p_type             'deposit', 'withdrawal' or 'top_up'
+--   p_account_id       the customer account
+--   p_amount           the amount, in the account's currency
+--   p_description      free text stored with the transaction
+--   p_idempotency_key  the caller's key: a repeated call returns the first result
+--   p_actor_id         who acts (the transaction's initiator)
+--   p_session_id       the actor's session (NULL: trusted caller)
+--   p_owner_id         NULL: staff; else the account must belong to this user (a top-up always
+--                      needs the owner as p_owner_id)
+-- Returns: the transaction, in sp_emit_transaction's shape.
 -- Errors: INVALID_ARGUMENT, SESSION_REVOKED, FORBIDDEN (cash by a non-staff user),
 --         ACCOUNT_NOT_FOUND, ACCOUNT_FROZEN, ACCOUNT_CLOSED, INVALID_AMOUNT,
 --         AMOUNT_OUT_OF_RANGE, KYC_REQUIRED, LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED,
@@ -62,7 +69,11 @@ proc: BEGIN
     DECLARE v_error VARCHAR(128);
     DECLARE v_found BOOLEAN DEFAULT FALSE;
     DECLARE v_duplicate BOOLEAN DEFAULT FALSE;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
     -- A balance pushed past DECIMAL(20,4) (1264) or an arithmetic overflow (1690).
     DECLARE EXIT HANDLER FOR 1264, 1690 BEGIN
         ROLLBACK;

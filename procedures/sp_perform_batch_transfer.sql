@@ -6,16 +6,21 @@
 -- sp_perform_transfer (ownership, KYC, status, amount and its currency bounds,
 -- per-transaction and daily limits, funds, FX only from the minimum amount up, at the rate
 -- in force rounded DOWN to the payee's exponent), with limits and funds checked cumulatively
--- in item order. An error names the first failing
--- item: 'CODE: transfers[i]: ...'.
--- Result: the parent row, then the child rows, in id order.
--- Parameters: p_from_account_id, p_items (JSON array of {"to_account_number", "amount",
---             "description"?}), p_description, p_idempotency_key, p_actor_id, p_session_id,
---             p_owner_id (as in sp_perform_transfer).
--- Errors: BATCH_EMPTY, BATCH_TOO_LARGE, INVALID_ARGUMENT, SESSION_REVOKED, FORBIDDEN, ACCOUNT_NOT_FOUND,
---         KYC_REQUIRED, SAME_ACCOUNT, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE, LIMIT_EXCEEDED,
---         DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN, ACCOUNT_CLOSED,
---         FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL, IDEMPOTENCY_CONFLICT, BALANCE_OUT_OF_RANGE.
+-- in item order. An error names the first failing item: 'CODE: transfers[i]: ...'.
+-- Parameters:
+--   p_from_account_id  the sender's account
+--   p_items            JSON array of {"to_account_number", "amount", "description"?}
+--   p_description      free text stored with the parent transaction
+--   p_idempotency_key  the caller's key: a repeated call returns the first result
+--   p_actor_id         who acts (the transactions' initiator)
+--   p_session_id       the actor's session (NULL: trusted caller)
+--   p_owner_id         as in sp_perform_transfer
+-- Returns: the parent row, then the child rows, in id order.
+-- Errors: BATCH_EMPTY, BATCH_TOO_LARGE, INVALID_ARGUMENT, SESSION_REVOKED, FORBIDDEN,
+--         ACCOUNT_NOT_FOUND, KYC_REQUIRED, SAME_ACCOUNT, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE,
+--         LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN,
+--         ACCOUNT_CLOSED, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL, IDEMPOTENCY_CONFLICT,
+--         BALANCE_OUT_OF_RANGE.
 -- Example: CALL sp_perform_batch_transfer(7, '[{"to_account_number":"123456789012","amount":"5.000"}]',
 --                                         'payroll', 'batch-1', 42, NULL, 42);
 DROP PROCEDURE IF EXISTS sp_perform_batch_transfer;
@@ -64,7 +69,11 @@ proc: BEGIN
                 SELECT j.n FROM JSON_TABLE(p_items, '$[*]' COLUMNS (n VARCHAR(64) PATH '$.to_account_number')) j))
         ORDER BY a.id;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
     -- A balance pushed past DECIMAL(20,4) (1264) or an arithmetic overflow (1690).
     DECLARE EXIT HANDLER FOR 1264, 1690 BEGIN
         ROLLBACK;

@@ -16,10 +16,17 @@
 -- rather than through sp_post_entry: this is the hottest path in the bank, and the
 -- balance_after values follow from the balances read under the row locks.
 -- sp_perform_batch_transfer applies the same rules set-wise.
--- Parameters: p_from_account_id, p_to_account_number, p_amount (sender's currency), p_fee
---             (NULL or 0 for none), p_description, p_idempotency_key, p_actor_id,
---             p_session_id (NULL: trusted caller), p_owner_id (NULL: staff; else the sender
---             account must belong to this user).
+-- Parameters:
+--   p_from_account_id    the sender's account
+--   p_to_account_number  the receiver's account number
+--   p_amount             the amount, in the sender's currency
+--   p_fee                the fee, in the sender's currency (NULL or 0 for none)
+--   p_description        free text stored with the transaction
+--   p_idempotency_key    the caller's key: a repeated call returns the first result
+--   p_actor_id           who acts (the transaction's initiator)
+--   p_session_id         the actor's session (NULL: trusted caller)
+--   p_owner_id           NULL: staff; else the sender account must belong to this user
+-- Returns: the transaction, in sp_emit_transaction's shape.
 -- Errors: SESSION_REVOKED, FORBIDDEN (a staff call, p_owner_id NULL, by a non-staff user),
 --         ACCOUNT_NOT_FOUND, SAME_ACCOUNT, IDEMPOTENCY_CONFLICT, KYC_REQUIRED, ACCOUNT_FROZEN,
 --         ACCOUNT_CLOSED, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE, LIMIT_EXCEEDED,
@@ -72,7 +79,11 @@ proc: BEGIN
     DECLARE v_fx_from_gl BIGINT UNSIGNED;
     DECLARE v_fx_to_gl BIGINT UNSIGNED;
     DECLARE v_locked INT;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
     -- A balance pushed past DECIMAL(20,4) (1264) or an arithmetic overflow (1690).
     DECLARE EXIT HANDLER FOR 1264, 1690 BEGIN
         ROLLBACK;

@@ -1,7 +1,13 @@
--- sp_place_hold: reserve part of an account's available balance (card authorisation,
--- pending review). The balance is unchanged; available_balance drops by the amount.
--- Parameters: p_account_id, p_amount, p_reason, p_expires_at (NULL: until released), p_actor_id.
--- Errors: ACCOUNT_NOT_FOUND, ACCOUNT_FROZEN, ACCOUNT_CLOSED, INVALID_AMOUNT, INSUFFICIENT_FUNDS.
+-- sp_place_hold: reserve part of an account's available balance (card authorisation, pending review).
+-- The balance is unchanged; available_balance drops by the amount.
+-- Parameters:
+--   p_account_id  the account
+--   p_amount      the amount to reserve
+--   p_reason      why, e.g. the card authorisation
+--   p_expires_at  when the hold lapses (NULL: until released)
+--   p_actor_id    who places it, for the audit log
+-- Errors: ACCOUNT_NOT_FOUND, ACCOUNT_FROZEN, ACCOUNT_CLOSED, INVALID_AMOUNT,
+--         INSUFFICIENT_FUNDS.
 -- Example: CALL sp_place_hold(7, 25.000, 'card authorisation 8812', NULL, 3);
 DROP PROCEDURE IF EXISTS sp_place_hold;
 DELIMITER $$
@@ -19,7 +25,11 @@ BEGIN
     DECLARE v_available DECIMAL(20,4);
     DECLARE v_overdraft DECIMAL(20,4);
     DECLARE v_hold_id BIGINT UNSIGNED;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
 
     SET @bank_actor_id = p_actor_id;
     START TRANSACTION;

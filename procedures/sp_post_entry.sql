@@ -3,7 +3,12 @@
 -- and the entry records balance_after. The caller owns the transaction and has already
 -- locked the account row (customer accounts first, then system accounts, each in
 -- ascending id order, so lock cycles cannot form).
--- Parameters: p_transaction_id, p_account_id, p_amount (signed), p_currency, p_entry_type.
+-- Parameters:
+--   p_transaction_id  the transaction the entry belongs to
+--   p_account_id      the account it moves
+--   p_amount          the signed amount
+--   p_currency        the account's currency
+--   p_entry_type      the kind of entry, e.g. 'principal'
 -- Errors: INSUFFICIENT_FUNDS from the overdraft guard trigger.
 -- Example: CALL sp_post_entry(1001, 7, -25.500, 'JOD', 'principal');
 DROP PROCEDURE IF EXISTS sp_post_entry;

@@ -1,18 +1,15 @@
--- sp_record_pin_attempt: count a wrong PIN (3 in a row lock money movement for
--- 15 minutes) or clear the count after a right one.
---
--- Parameters
---   p_user_id  BIGINT
---   p_success  BOOLEAN
--- Returns one row: pin_failed_count, pin_locked_until (NULL unless locked now).
+-- sp_record_pin_attempt: count a wrong PIN, or clear the count after a right one.
+-- Three wrong PINs in a row lock money movement for 15 minutes.
+-- Parameters:
+--   p_user_id  the user
+--   p_success  TRUE after a right PIN, FALSE after a wrong one
+-- Returns: one row: pin_failed_count, pin_locked_until (NULL unless locked now).
 -- Errors: USER_NOT_FOUND.
 -- Example: CALL sp_record_pin_attempt(42, FALSE);
-
 DROP PROCEDURE IF EXISTS sp_record_pin_attempt;
-
 DELIMITER $$
 CREATE PROCEDURE sp_record_pin_attempt(IN p_user_id BIGINT UNSIGNED, IN p_success BOOLEAN)
-COMMENT 'sp_record_pin_attempt: count a wrong PIN (3 in a row lock money movement for 15 minutes) or clear the count after a right one.'
+COMMENT 'sp_record_pin_attempt: count a wrong PIN, or clear the count after a right one.'
 BEGIN
     DECLARE v_count INT UNSIGNED;
     DECLARE v_locked DATETIME(6);

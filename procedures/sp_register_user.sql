@@ -1,5 +1,4 @@
 -- sp_register_user: create a customer login; its personal data follows in sp_set_user_pii.
---
 -- Personal data is encrypted with the user's id bound in (so it cannot be moved to
 -- another row), and the id exists only after this insert: the API stores the
 -- ciphertext next, with sp_set_user_pii. Should that second call fail, the user can
@@ -8,18 +7,16 @@
 -- tell anyone whose address it is): the user is created without claiming the address
 -- (no email_hash, so it is unconfirmed and nothing is sent to it), and the address's
 -- owner gets a 'user.email_conflict' outbox event so they can be told.
--- Parameters
---   p_username       VARCHAR(64)   normalised login name (^[a-z0-9][a-z0-9._-]{2,31}$)
---   p_password_hash  VARCHAR(100)  bcrypt hash (the password never reaches the database)
---   p_email_hash     BINARY(32)    HMAC-SHA256 of the normalised email, for uniqueness
---   p_kyc_verified   BOOLEAN       TRUE: verified at registration (development mode);
---                                  FALSE: 'pending' until staff review (production)
--- Returns one row: id, username, role, status, kyc_status, mfa_enabled, created_at.
+-- Parameters:
+--   p_username       normalised login name (^[a-z0-9][a-z0-9._-]{2,31}$)
+--   p_password_hash  bcrypt hash (the password never reaches the database)
+--   p_email_hash     HMAC-SHA256 of the normalised email, for uniqueness
+--   p_kyc_verified   TRUE: verified at registration (development mode); FALSE: 'pending' until
+--                    staff review (production)
+-- Returns: one row: id, username, role, status, kyc_status, mfa_enabled, created_at.
 -- Errors: USERNAME_TAKEN, INVALID_ARGUMENT.
 -- Example: CALL sp_register_user('alice', '$2b$12$...', UNHEX(SHA2('a@x', 256)), FALSE);
-
 DROP PROCEDURE IF EXISTS sp_register_user;
-
 DELIMITER $$
 CREATE PROCEDURE sp_register_user(
     IN p_username      VARCHAR(64),

@@ -1,5 +1,7 @@
 -- sp_release_hold: give a hold's amount back to the available balance.
--- Parameters: p_hold_id, p_actor_id.
+-- Parameters:
+--   p_hold_id   the hold
+--   p_actor_id  who releases it, for the audit log
 -- Errors: HOLD_NOT_FOUND, HOLD_NOT_ACTIVE.
 -- Example: CALL sp_release_hold(12, 3);
 DROP PROCEDURE IF EXISTS sp_release_hold;
@@ -12,7 +14,11 @@ BEGIN
     DECLARE v_amount DECIMAL(20,4);
     DECLARE v_status VARCHAR(16);
     DECLARE v_locked INT;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
 
     SET @bank_actor_id = p_actor_id;
     SELECT account_id INTO v_account FROM holds WHERE id = p_hold_id;

@@ -2,7 +2,11 @@
 -- Same key and same payload hash: the original transaction is returned (replayed = 1), in
 -- sp_emit_batch's shape when it was a batch, else in sp_emit_transaction's.
 -- Same key, different payload: IDEMPOTENCY_CONFLICT. Sets p_found to FALSE when the key is new.
--- Parameters: p_actor_id, p_idempotency_key, p_request_hash, OUT p_found.
+-- Parameters:
+--   p_actor_id         who sent the key (keys are per actor)
+--   p_idempotency_key  the caller's key
+--   p_request_hash     the hash of the request's payload
+--   p_found            OUT: TRUE when the key was seen and its transaction returned
 -- Errors: IDEMPOTENCY_CONFLICT.
 -- Example: CALL sp_replay_idempotent(42, 'key-1', UNHEX(SHA2('...', 256)), @found);
 DROP PROCEDURE IF EXISTS sp_replay_idempotent;

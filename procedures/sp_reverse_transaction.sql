@@ -1,9 +1,15 @@
--- sp_reverse_transaction: correct a completed transaction with a new one that posts the
--- opposite of each of its entries, linked both ways (reversal_of_id / reversed_by_id).
+-- sp_reverse_transaction: correct a completed transaction by posting the opposite entries.
+-- The new transaction posts the opposite of each of the original's entries, and the two are
+-- linked both ways (reversal_of_id / reversed_by_id).
 -- The original is marked 'reversed'; its entries stay as they were. If the receiver has
 -- already spent the money the reversal fails with INSUFFICIENT_FUNDS (overdraft guard).
 -- Locks: the original header, then its customer accounts ascending, then its system accounts ascending.
--- Parameters: p_transaction_id, p_reason, p_idempotency_key, p_actor_id (a manager).
+-- Parameters:
+--   p_transaction_id   the transaction to reverse
+--   p_reason           why (required)
+--   p_idempotency_key  the caller's key: a repeated call returns the first result
+--   p_actor_id         a manager
+-- Returns: the reversal, in sp_emit_transaction's shape.
 -- Errors: FORBIDDEN (the actor is not a manager or admin now, see sp_assert_role),
 --         TRANSACTION_NOT_FOUND, NOT_REVERSIBLE, ALREADY_REVERSED, ACCOUNT_CLOSED,
 --         INSUFFICIENT_FUNDS, IDEMPOTENCY_CONFLICT, INVALID_ARGUMENT (no reason),
@@ -17,7 +23,7 @@ CREATE PROCEDURE sp_reverse_transaction(
     IN p_idempotency_key VARCHAR(128),
     IN p_actor_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
-COMMENT 'sp_reverse_transaction: correct a completed transaction with a new one that posts the opposite of each of its entries, linked both ways (reversal_of_id / reversed_by_id).'
+COMMENT 'sp_reverse_transaction: correct a completed transaction by posting the opposite entries.'
 proc: BEGIN
     DECLARE v_type VARCHAR(16) DEFAULT NULL;
     DECLARE v_status VARCHAR(16);
@@ -46,7 +52,11 @@ proc: BEGIN
         SELECT account_id, amount, currency, entry_type FROM ledger_entries
         WHERE transaction_id = p_transaction_id ORDER BY id;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
     -- A balance pushed past DECIMAL(20,4) (1264) or an arithmetic overflow (1690).
     DECLARE EXIT HANDLER FOR 1264, 1690 BEGIN
         ROLLBACK;

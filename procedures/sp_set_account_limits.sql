@@ -1,6 +1,11 @@
--- sp_set_account_limits: change an account's overdraft, per-transaction and daily limits
--- (staff action, audited). NULL leaves a limit as it is.
--- Parameters: p_account_id, p_overdraft_limit, p_per_transaction_limit, p_daily_limit, p_actor_id.
+-- sp_set_account_limits: change an account's overdraft, per-transaction and daily limits.
+-- A staff action, audited. NULL leaves a limit as it is.
+-- Parameters:
+--   p_account_id             the account
+--   p_overdraft_limit        how far the balance may go below zero (NULL: unchanged)
+--   p_per_transaction_limit  the most one transaction may move (NULL: unchanged)
+--   p_daily_limit            the most the account may send in a day (NULL: unchanged)
+--   p_actor_id               the staff member, for the audit log
 -- Errors: ACCOUNT_NOT_FOUND, INVALID_AMOUNT (negative or too many decimals).
 -- Example: CALL sp_set_account_limits(7, 500.000, NULL, 20000.000, 3);
 DROP PROCEDURE IF EXISTS sp_set_account_limits;
@@ -12,10 +17,14 @@ CREATE PROCEDURE sp_set_account_limits(
     IN p_daily_limit DECIMAL(38,12),
     IN p_actor_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
-COMMENT 'sp_set_account_limits: change an account''s overdraft, per-transaction and daily limits (staff action, audited).'
+COMMENT 'sp_set_account_limits: change an account''s overdraft, per-transaction and daily limits.'
 BEGIN
     DECLARE v_currency CHAR(3) DEFAULT NULL;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
 
     SET @bank_actor_id = p_actor_id;
     START TRANSACTION;

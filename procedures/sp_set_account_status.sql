@@ -1,6 +1,10 @@
 -- sp_set_account_status: freeze, unfreeze or close a customer account (staff action, audited).
 -- A frozen account neither sends nor receives; a closed one must have a zero balance and no holds.
--- Parameters: p_account_id, p_status ('active', 'frozen', 'closed'), p_reason, p_actor_id.
+-- Parameters:
+--   p_account_id  the account
+--   p_status      'active', 'frozen' or 'closed'
+--   p_reason      why, for the audit log
+--   p_actor_id    the staff member, for the audit log
 -- Errors: ACCOUNT_NOT_FOUND, INVALID_ARGUMENT, ACCOUNT_CLOSED (a closed account stays closed),
 --         ACCOUNT_NOT_EMPTY.
 -- Example: CALL sp_set_account_status(7, 'frozen', 'suspected fraud', 3);
@@ -18,7 +22,11 @@ BEGIN
     DECLARE v_balance DECIMAL(20,4);
     DECLARE v_held DECIMAL(20,4);
     DECLARE v_user BIGINT UNSIGNED;
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
 
     SET @bank_actor_id = p_actor_id;
     IF p_status IS NULL OR p_status NOT IN ('active', 'frozen', 'closed') THEN

@@ -1,14 +1,11 @@
 -- sp_set_mfa_secret: store a new (encrypted) TOTP secret, not yet enabled.
---
--- Parameters
---   p_user_id     BIGINT
---   p_secret_enc  VARBINARY(256)   AES-GCM ciphertext of the base32 secret
--- Returns nothing.
+-- Parameters:
+--   p_user_id     the user
+--   p_secret_enc  AES-GCM ciphertext of the base32 secret
+-- Returns: nothing.
 -- Errors: USER_NOT_FOUND, MFA_ALREADY_ENABLED.
 -- Example: CALL sp_set_mfa_secret(42, 0x01...);
-
 DROP PROCEDURE IF EXISTS sp_set_mfa_secret;
-
 DELIMITER $$
 CREATE PROCEDURE sp_set_mfa_secret(IN p_user_id BIGINT UNSIGNED, IN p_secret_enc VARBINARY(256))
 COMMENT 'sp_set_mfa_secret: store a new (encrypted) TOTP secret, not yet enabled.'

@@ -1,19 +1,16 @@
 -- sp_set_user_pin: set or change the transaction PIN (bcrypt hash) and end the other sessions.
---
 -- The caller's own session stays signed in; every other session of the user ends (the
 -- PIN is set after proving the password, so whoever else holds a token is cut off).
 -- Access tokens say whether their user has a PIN, so money movement needs no extra
 -- round trip; the caller's session gets tokens that demand the PIN at its next refresh.
--- Parameters
---   p_user_id          BIGINT
---   p_pin_hash         VARCHAR(100)   bcrypt hash of the new PIN
---   p_keep_session_id  CHAR(32) NULL  the caller's session, left active
--- Returns nothing.
+-- Parameters:
+--   p_user_id          the user
+--   p_pin_hash         bcrypt hash of the new PIN
+--   p_keep_session_id  the caller's session, left active (or NULL)
+-- Returns: nothing.
 -- Errors: USER_NOT_FOUND, INVALID_ARGUMENT.
 -- Example: CALL sp_set_user_pin(42, '$2b$12$...', '0123456789abcdef0123456789abcdef');
-
 DROP PROCEDURE IF EXISTS sp_set_user_pin;
-
 DELIMITER $$
 CREATE PROCEDURE sp_set_user_pin(
     IN p_user_id         BIGINT UNSIGNED,

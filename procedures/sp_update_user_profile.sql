@@ -1,20 +1,16 @@
 -- sp_update_user_profile: change a user's contact details (ciphertext in, NULL = keep).
---
 -- The API rate-limits this per user: EMAIL_TAKEN says an address is registered.
---
--- Parameters
---   p_user_id        BIGINT
---   p_email_hash     BINARY(32) NULL      with p_email_enc: the new email
---   p_email_enc      VARBINARY(512) NULL
---   p_full_name_enc  VARBINARY(512) NULL
---   p_phone_enc      VARBINARY(256) NULL
---   p_date_of_birth_enc VARBINARY(256) NULL
--- Returns the profile as sp_get_user_profile does.
+-- Parameters:
+--   p_user_id            the user
+--   p_email_hash         with p_email_enc: the new email (HMAC-SHA256 of it, for uniqueness)
+--   p_email_enc          the new email, encrypted
+--   p_full_name_enc      the new full name, encrypted
+--   p_phone_enc          the new phone number, encrypted
+--   p_date_of_birth_enc  the new date of birth, encrypted
+-- Returns: the profile as sp_get_user_profile does.
 -- Errors: USER_NOT_FOUND, EMAIL_TAKEN.
 -- Example: CALL sp_update_user_profile(42, NULL, NULL, 0x02..., NULL, NULL);
-
 DROP PROCEDURE IF EXISTS sp_update_user_profile;
-
 DELIMITER $$
 CREATE PROCEDURE sp_update_user_profile(
     IN p_user_id       BIGINT UNSIGNED,

@@ -2,8 +2,14 @@
 -- By a teller (p_owner_id NULL) at the counter, or by the customer themself (p_owner_id set:
 -- ATM-like self-service, also within the currency's self_cash_max_amount and
 -- self_cash_daily_limit). The owner's KYC must be verified either way.
--- Parameters: p_account_id, p_amount, p_description, p_idempotency_key, p_actor_id,
---             p_session_id (NULL: trusted caller), p_owner_id (NULL: staff).
+-- Parameters:
+--   p_account_id       the customer account
+--   p_amount           the amount, in the account's currency
+--   p_description      free text stored with the transaction
+--   p_idempotency_key  the caller's key: a repeated call returns the first result
+--   p_actor_id         who acts (the transaction's initiator)
+--   p_session_id       the actor's session (NULL: trusted caller)
+--   p_owner_id         NULL: staff; else the customer themself, who must own the account
 -- Errors: see sp_move_cash.
 -- Example: CALL sp_withdraw_cash(7, 50.000, 'ATM', 'wd-1', 42, NULL, 42);
 DROP PROCEDURE IF EXISTS sp_withdraw_cash;

@@ -6,9 +6,10 @@ checksum; repeatable objects are re-created from their files on every run.
 1. `schema/NN_*.sql` (`SCHEMA_FILE_PATTERN` in api/config.py) in numeric order, each applied
    once and recorded with its SHA-256 in `schema_migrations`; an applied file that has
    since changed, or has gone, is an error.
-2. `procedures/`, `triggers/`, `views/` (`*.sql`, name order) re-created on every run;
-   each file drops its own object first. Views that need a view not yet created are
-   retried until no more progress is made. Objects whose file was removed are dropped.
+2. `procedures/`, `triggers/`, `views/` (`*.sql`, name order; not `TEMPLATE.sql`, the
+   skeleton new routines are copied from) re-created on every run; each file drops its own
+   object first. Views that need a view not yet created are retried until no more progress
+   is made. Objects whose file was removed are dropped.
 3. The database users and exactly the privileges declared in `scripts/db_roles.py`.
 4. With `seed=True`, `data/*.sql` in name order, each once per database (again if changed).
 
@@ -54,6 +55,8 @@ from scripts.sql_splitter import split_sql
 # created with, so a lax server default must not make procedures truncate money silently.
 SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 REPEATABLE_DIRS = ("procedures", "triggers", "views")
+# procedures/TEMPLATE.sql is the skeleton a new routine is copied from, not a routine.
+TEMPLATE_FILE = "TEMPLATE.sql"
 # ER_NO_SUCH_TABLE, ER_VIEW_INVALID: a view names a view that is not there (yet).
 MISSING_OBJECT_ERRORS = frozenset({1146, 1356})
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_$]{1,64}$")
@@ -257,9 +260,14 @@ def _apply_schema(conn: Any, database: str, root: Path, report: MigrationReport)
 # -- repeatable objects ------------------------------------------------------------------
 
 
+def repeatable_files(root: Path, directory: str) -> list[Path]:
+    """The object files of one repeatable folder, in name order, without the template."""
+    return sorted(path for path in (root / directory).glob("*.sql") if path.name != TEMPLATE_FILE)
+
+
 def _load_repeatable(conn: Any, root: Path) -> None:
     for directory in REPEATABLE_DIRS:
-        paths = sorted((root / directory).glob("*.sql"))
+        paths = repeatable_files(root, directory)
         if directory == "views":
             _load_views(conn, paths, root)
         else:
@@ -308,7 +316,7 @@ def _drop_stale_objects(conn: Any, database: str, root: Path) -> None:
     """
     with tuple_cursor(conn) as cur:
         for directory, query in _STALE_OBJECTS.items():
-            wanted = {path.stem for path in (root / directory).glob("*.sql")}
+            wanted = {path.stem for path in repeatable_files(root, directory)}
             cur.execute(query, (database,))
             for object_name, kind in cur.fetchall():
                 if object_name not in wanted:
