@@ -6,7 +6,8 @@ import secrets
 
 import pymysql
 import pytest
-from ledger_helpers import counts, deposit, error_code, new_user, open_account, proc
+
+from tests.support.ledger import counts, deposit, error_code, new_user, open_account, proc
 
 
 @pytest.fixture
