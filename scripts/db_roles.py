@@ -37,7 +37,7 @@ class RoleGrants:
 # Internal helpers (sp_post_entry, sp_audit_append, sp_replay_idempotent, sp_assert_*,
 # sp_emit_*, sp_check_amount, sp_move_cash, fn_*, ...) run under their definer and are
 # not callable by any service user. When the API starts calling a procedure, add it here;
-# tests/test_database_privileges.py fails until you do.
+# tests/db/test_database_privileges.py fails until you do.
 API_PROCEDURES: tuple[str, ...] = (
     # reference data and health
     "sp_list_currencies",

@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 # Its own copy of api.config.REPO_ROOT: the Makefile runs this module with the system
 # Python before the venv exists, so it imports the standard library only (api.config
-# needs pydantic). tests/test_repository_layout.py checks that the two agree.
+# needs pydantic). tests/tooling/test_repository_layout.py checks that the two agree.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BASE_DIR = REPO_ROOT / ".run" / "db"
 

@@ -14,6 +14,12 @@ from api.config import DatabaseAddress, get_settings
 from scripts.db_connection import connect
 from scripts.dbserver import resolve_admin_url
 from scripts.migrate import drop_database, migrate
+from tests.support.contract_coverage import ContractCoverage
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The whole suite must call every public procedure and provoke every signalled code."""
+    config.pluginmanager.register(ContractCoverage(config), "contract-coverage")
 
 
 @dataclass(frozen=True)

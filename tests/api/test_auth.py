@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
-from conftest import PASSWORD, client_for, unique
-from ledger_helpers import proc
+
+from tests.support.app import PASSWORD, client_for, unique
+from tests.support.ledger import proc
 
 
 def registration(**overrides):

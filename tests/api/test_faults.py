@@ -25,7 +25,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Bank, Person, client_for, make_settings, running
 from fastapi import FastAPI
 
 from api.config import REPO_ROOT, DatabaseAddress
@@ -33,6 +32,7 @@ from api.errors import DatabaseBusy, ServiceUnavailable
 from api.main import create_app
 from scripts.db_connection import connect
 from scripts.dbserver import default_server
+from tests.support.app import Bank, Person, client_for, make_settings, running
 
 FAST = {"db_lock_wait_seconds": 2, "db_pool_wait_seconds": 1.0, "db_read_timeout_seconds": 1.5,
         "db_write_timeout_seconds": 2.5, "db_probe_timeout_seconds": 0.8,

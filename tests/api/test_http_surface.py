@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import uvicorn
-from conftest import client_for, make_settings, running
 
 from api.main import create_app
+from tests.support.app import client_for, make_settings, running
 
 PROBLEM = "application/problem+json"
 

@@ -7,9 +7,8 @@ import json
 import time
 from typing import Any
 
-from conftest import client_for, make_settings, running
-
 from api.main import create_app
+from tests.support.app import client_for, make_settings, running
 
 
 async def checked(app: Any, **kwargs: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from conftest import PASSWORD, client_for
+from tests.support.app import PASSWORD, client_for
 
 
 def some_ip():

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import client_for
-
 from api.errors import known_codes
 from api.security.permissions import Permission, Role, role_can
+from tests.support.app import client_for
 
 
 class TestOperations:

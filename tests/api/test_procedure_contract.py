@@ -16,11 +16,11 @@ from decimal import Decimal
 from itertools import groupby
 
 import pytest
-from ledger_helpers import balance, deposit, new_user, open_account, proc, query
 
 from api import ledger as ledger_module
 from api.ledger import Ledger
 from api.signatures import python_name
+from tests.support.ledger import balance, deposit, new_user, open_account, proc, query
 
 _HELPERS = {"call", "rows", "row", "one", "posted"}
 _CALL_OPTIONS = {"result_sets", "timeout", "counted_as"}

@@ -10,10 +10,10 @@ import time
 
 import httpx
 import pytest
-from conftest import client_for, make_settings, running, unique
 
 from api.config import REPO_ROOT
 from api.main import create_app
+from tests.support.app import client_for, make_settings, running, unique
 
 
 def free_port() -> int:

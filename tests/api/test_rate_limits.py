@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from conftest import PASSWORD, client_for, make_settings, running, unique
 
 from api.main import create_app
+from tests.support.app import PASSWORD, client_for, make_settings, running, unique
 
 
 @pytest.fixture(scope="module")

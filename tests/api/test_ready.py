@@ -6,11 +6,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from conftest import client_for, make_settings, running
 from fastapi.routing import APIRoute
 
 from api.main import create_app
 from api.routes import operations
+from tests.support.app import client_for, make_settings, running
 
 
 class TestSchemaStatus:

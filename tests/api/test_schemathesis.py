@@ -18,7 +18,6 @@ from pathlib import Path
 import httpx
 import pytest
 import schemathesis
-from conftest import PASSWORD, unique
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -30,6 +29,7 @@ from schemathesis.checks import (
 )
 
 from api.config import REPO_ROOT
+from tests.support.app import PASSWORD, unique
 
 # Calls that end the fuzzer's own session (logout, a new PIN) would turn the rest into 401s.
 SESSION_ENDING = ("/auth/logout", "/users/pin")

@@ -8,7 +8,8 @@ import time
 
 import jwt
 import pytest
-from conftest import unique
+
+from tests.support.app import unique
 
 PUBLIC = {("/auth/register", "post"), ("/auth/login", "post"), ("/auth/login/verify", "post"),
           ("/auth/refresh", "post"), ("/health", "get"), ("/ready", "get"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from conftest import PASSWORD
 
 from api.security.usernames import normalise_username
+from tests.support.app import PASSWORD
 
 LOOK_ALIKES = ["{n} ", " {n}", "{n}\u0000", "{n}\u200b", "\u200b{n}", "{n}\t"]
 

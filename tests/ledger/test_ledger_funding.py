@@ -13,7 +13,11 @@ from typing import Any
 
 import pymysql
 import pytest
-from ledger_helpers import (
+
+from api.config import DatabaseAddress
+from scripts.db_connection import connect
+from scripts.migrate import drop_database, migrate
+from tests.support.ledger import (
     balance,
     batch,
     counts,
@@ -27,10 +31,6 @@ from ledger_helpers import (
     query,
     transfer,
 )
-
-from api.config import DatabaseAddress
-from scripts.db_connection import connect
-from scripts.migrate import drop_database, migrate
 
 
 def gl_account(admin_conn: Any, gl_type: str, currency: str) -> int:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import aiomysql
-import pymysql
+import pymysql  # type: ignore[import-untyped]
 
 from api import signatures
 from api.config import DatabaseAddress

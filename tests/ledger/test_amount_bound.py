@@ -12,11 +12,11 @@ import re
 
 import pymysql
 import pytest
-from ledger_helpers import batch, deposit, error_code, new_user, open_account
 from pydantic import TypeAdapter, ValidationError
 
 from api.config import REPO_ROOT
 from api.fields import AMOUNT_INTEGER_DIGITS, AMOUNT_PATTERN, Amount
+from tests.support.ledger import batch, deposit, error_code, new_user, open_account
 
 LEDGER_BOUND = 10**AMOUNT_INTEGER_DIGITS
 

@@ -7,7 +7,8 @@ import secrets
 from decimal import Decimal
 
 import pymysql
-from ledger_helpers import (
+
+from tests.support.ledger import (
     aconnect,
     aproc,
     balance,

@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import pymysql
 import pytest
-from ledger_helpers import (
+
+from tests.support.ledger import (
     balance,
     batch,
     call,

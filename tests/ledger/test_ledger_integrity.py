@@ -12,7 +12,12 @@ from decimal import Decimal
 
 import pymysql
 import pytest
-from ledger_helpers import (
+
+from api.config import DatabaseAddress
+from scripts import audit_anchor
+from scripts.db_connection import connect
+from scripts.migrate import drop_database, migrate
+from tests.support.ledger import (
     aconnect,
     aproc,
     call,
@@ -24,11 +29,6 @@ from ledger_helpers import (
     proc,
     query,
 )
-
-from api.config import DatabaseAddress
-from scripts import audit_anchor
-from scripts.db_connection import connect
-from scripts.migrate import drop_database, migrate
 
 CURRENCY_STEP = {"JOD": Decimal("0.001"), "USD": Decimal("0.01"), "EUR": Decimal("0.01")}
 

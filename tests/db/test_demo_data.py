@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from ledger_helpers import integrity_problems, query
 
 from api.config import DatabaseAddress, get_settings
 from api.security.pii import PiiCipher
 from scripts.db_connection import connect
 from scripts.demo_profiles import DEMO_PEOPLE, fill_profiles
 from scripts.migrate import drop_database, migrate
+from tests.support.ledger import integrity_problems, query
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,14 @@ from typing import Any
 
 import pymysql
 import pytest
-from ledger_helpers import (
+from pydantic import ValidationError
+
+from api.config import DEFAULT_DB_PASSWORDS, REPO_ROOT, DatabaseAddress, Settings, get_settings
+from api.errors import known_codes
+from scripts.db_connection import connect
+from scripts.db_roles import API_PROCEDURES, OWNER, ROLES, all_accounts, owner_address
+from scripts.migrate import drop_database, migrate
+from tests.support.ledger import (
     balance,
     call,
     counts,
@@ -30,13 +37,6 @@ from ledger_helpers import (
     proc,
     query,
 )
-from pydantic import ValidationError
-
-from api.config import DEFAULT_DB_PASSWORDS, REPO_ROOT, DatabaseAddress, Settings, get_settings
-from api.errors import known_codes
-from scripts.db_connection import connect
-from scripts.db_roles import API_PROCEDURES, OWNER, ROLES, all_accounts, owner_address
-from scripts.migrate import drop_database, migrate
 
 ACCESS_DENIED = {1142, 1143, 1370, 1044}  # table, column, routine, database
 LEDGER_PY = REPO_ROOT / "api" / "ledger.py"

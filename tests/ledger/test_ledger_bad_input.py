@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pymysql
 import pytest
-from ledger_helpers import counts, deposit, error_code, new_user, open_account, proc
+
+from tests.support.ledger import (
+    counts,
+    deposit,
+    error_code,
+    new_user,
+    open_account,
+    proc,
+    query,
+)
 
 
 @pytest.fixture
@@ -118,6 +129,17 @@ class TestAccounts:
             "USER_NOT_FOUND",
             "sp_create_account",
             {"user_id": 987654321, "account_type": "savings", "currency": "JOD", "actor_id": 1},
+        )
+
+    def test_inactive_user(self, admin_conn, app_conn):
+        user = new_user(admin_conn)
+        query(admin_conn, "UPDATE users SET status = 'blocked' WHERE id = %s", user)
+        _refused(
+            admin_conn,
+            app_conn,
+            "USER_INACTIVE",
+            "sp_create_account",
+            {"user_id": user, "account_type": "savings", "currency": "JOD", "actor_id": 1},
         )
 
     def test_same_account_transfer(self, admin_conn, app_conn, accounts):
@@ -234,3 +256,30 @@ class TestSessions:
              "idempotency_key": secrets.token_hex(6), "actor_id": accounts["user"],
              "session_id": "0" * 32, "owner_id": accounts["user"]},
         )
+
+
+@contextmanager
+def _no_rate(admin_conn, base, quote) -> Iterator[None]:
+    """Every rate of one pair moved a thousand years ahead for one test, then put back."""
+    shift = ("UPDATE fx_rates SET valid_from = valid_from {} INTERVAL 1000 YEAR"
+             " WHERE base_currency = %s AND quote_currency = %s")
+    query(admin_conn, shift.format("+"), base, quote)
+    try:
+        yield
+    finally:
+        query(admin_conn, shift.format("-"), base, quote)
+
+
+class TestMissingRows:
+    def test_a_pair_without_a_rate_in_force(self, admin_conn, app_conn, accounts):
+        with _no_rate(admin_conn, "JOD", "USD"):
+            _refused(admin_conn, app_conn, "FX_RATE_UNAVAILABLE",
+                     *_transfer(accounts["jod"]["id"], accounts["usd"]["account_number"], "10"))
+
+    def test_unknown_transaction(self, admin_conn, app_conn):
+        _refused(admin_conn, app_conn, "TRANSACTION_NOT_FOUND", "sp_get_transaction",
+                 {"transaction_id": 987654321})
+
+    def test_unknown_hold(self, admin_conn, app_conn):
+        _refused(admin_conn, app_conn, "HOLD_NOT_FOUND", "sp_release_hold",
+                 {"hold_id": 987654321, "actor_id": 1})

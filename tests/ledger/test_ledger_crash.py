@@ -12,7 +12,12 @@ from pathlib import Path
 
 import pymysql
 import pytest
-from ledger_helpers import (
+
+from api.config import DatabaseAddress
+from scripts.db_connection import connect
+from scripts.dbserver import PrivateServer
+from scripts.migrate import migrate
+from tests.support.ledger import (
     aconnect,
     aproc,
     deposit,
@@ -21,11 +26,6 @@ from ledger_helpers import (
     open_account,
     query,
 )
-
-from api.config import DatabaseAddress
-from scripts.db_connection import connect
-from scripts.dbserver import PrivateServer
-from scripts.migrate import migrate
 
 SMALL = {"innodb-buffer-pool-size": "128M", "innodb-log-file-size": "48M", "max-connections": "100"}
 

@@ -13,7 +13,9 @@ import pymysql
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_helpers import (
+
+from scripts.db_connection import connect
+from tests.support.ledger import (
     balance,
     batch,
     currency_bounds,
@@ -26,8 +28,6 @@ from ledger_helpers import (
     query,
     transfer,
 )
-
-from scripts.db_connection import connect
 
 EXPONENT = {"JOD": 3, "USD": 2, "EUR": 2}
 PAIRS = [(a, b) for a in EXPONENT for b in EXPONENT if a != b]
