@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 import aiomysql
-import pymysql  # type: ignore[import-untyped]
+import pymysql
 
 from api.config import Settings
 from api.db import connection_kwargs, open_pool

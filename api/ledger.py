@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 import aiomysql
-import pymysql  # type: ignore[import-untyped]
+import pymysql
 
 from api.database import Database
 from api.errors import (

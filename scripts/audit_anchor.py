@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pymysql  # type: ignore[import-untyped]
-import pymysql.cursors  # type: ignore[import-untyped]
+import pymysql
+import pymysql.cursors
 
 from api.config import REPO_ROOT, DatabaseAddress, get_settings
 from scripts.db_connection import connect

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import pymysql  # type: ignore[import-untyped]
-import pymysql.cursors  # type: ignore[import-untyped]
+import pymysql
+import pymysql.cursors
 
 from api.config import DatabaseAddress
 

@@ -370,7 +370,7 @@ class PrivateServer:
 
     def _provision(self, state: _State) -> _State:
         """Create the admin account over the socket as root, and lock root to the socket."""
-        import pymysql  # type: ignore[import-untyped]
+        import pymysql
 
         info = state.info
         conn = pymysql.connect(unix_socket=info.socket, user="root", password="", autocommit=True)

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pymysql  # type: ignore[import-untyped]
+import pymysql
 
 from api.config import REPO_ROOT, SCHEMA_FILE_PATTERN, DatabaseAddress, Settings, get_settings
 from scripts.db_connection import column, connect, quote_identifier, tuple_cursor

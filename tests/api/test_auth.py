@@ -28,7 +28,8 @@ class TestRegister:
         response = await client.post("/auth/register", json=body)
         assert response.status_code == 201
         user = response.json()
-        assert user["role"] == "customer" and user["email"] == body["email"]
+        assert user["role"] == "customer"
+        assert user["email"] == body["email"]
         row = bank.sql("SELECT email_enc, full_name_enc, phone_enc, date_of_birth_enc, "
                        "email_hash FROM users WHERE id = %s", user["id"])[0]
         for column in ("email_enc", "full_name_enc", "phone_enc", "date_of_birth_enc"):
@@ -56,13 +57,15 @@ class TestRegister:
         for password in ("enterprise", "Manchester", "4815162342"):
             response = await client.post("/auth/register",
                                          json=registration(password=password))
-            assert response.status_code == 422 and "common" in response.json()["detail"]
+            assert response.status_code == 422
+            assert "common" in response.json()["detail"]
 
     async def test_duplicate_username_is_409(self, client):
         body = registration()
         assert (await client.post("/auth/register", json=body)).status_code == 201
         again = await client.post("/auth/register", json={**body, "email": "x" + body["email"]})
-        assert again.status_code == 409 and again.json()["code"] == "USERNAME_TAKEN"
+        assert again.status_code == 409
+        assert again.json()["code"] == "USERNAME_TAKEN"
 
     async def test_a_taken_email_gets_the_same_answer_as_a_fresh_one(self, client, bank):
         """No enumeration: the address is left unclaimed and its owner is told."""
@@ -74,12 +77,14 @@ class TestRegister:
         shapes = [{k: v for k, v in a.json().items() if k not in {"id", "username", "email",
                                                                  "created_at"}}
                   for a in answers]
-        assert shapes[0] == shapes[1] and set(answers[0].json()) == set(answers[1].json())
+        assert shapes[0] == shapes[1]
+        assert set(answers[0].json()) == set(answers[1].json())
         assert answers[1].json()["email"] == owner["email"].upper().lower()
         newcomer = answers[1].json()["id"]
         rows = bank.sql("SELECT id, email_hash FROM users WHERE id IN (%s, %s) ORDER BY id",
                         owner_id, newcomer)
-        assert rows[0]["email_hash"] is not None and rows[1]["email_hash"] is None
+        assert rows[0]["email_hash"] is not None
+        assert rows[1]["email_hash"] is None
         events = bank.sql("SELECT aggregate_id FROM outbox_events "
                           "WHERE event_type = 'user.email_conflict' AND aggregate_id = %s",
                           owner_id)
@@ -105,8 +110,10 @@ class TestLogin:
     async def test_tokens_have_the_documented_shape(self, bank):
         person = await bank.person()
         tokens = await bank.login(person.username)
-        assert tokens["token_type"] == "bearer" and tokens["expires_in"] == 900
-        assert tokens["access_token"] and tokens["refresh_token"]
+        assert tokens["token_type"] == "bearer"
+        assert tokens["expires_in"] == 900
+        assert tokens["access_token"]
+        assert tokens["refresh_token"]
 
     async def test_wrong_password_and_unknown_user_look_the_same(self, client, bank):
         person = await bank.person()
@@ -125,7 +132,8 @@ class TestLogin:
                 r = await attacker.post("/auth/login", json={"username": person.username,
                                                              "password": "wrong-password-1"})
                 codes.append(r.status_code)
-            assert codes[:4] == [401] * 4 and codes[4] == 423
+            assert codes[:4] == [401] * 4
+            assert codes[4] == 423
             # Even the right password is refused from that client, with a clear message.
             locked = await attacker.post("/auth/login", json={"username": person.username,
                                                               "password": PASSWORD})
@@ -142,7 +150,8 @@ class TestLogin:
         codes = [(await client.post("/auth/login", json={"username": name,
                                                          "password": "whatever-123"})).status_code
                  for _ in range(6)]
-        assert codes[:4] == [401] * 4 and codes[4:] == [423, 423]
+        assert codes[:4] == [401] * 4
+        assert codes[4:] == [423, 423]
 
 
 class TestRefresh:
@@ -161,13 +170,15 @@ class TestRefresh:
         rotated = (await client.post("/auth/refresh",
                                      json={"refresh_token": person.refresh_token})).json()
         reuse = await client.post("/auth/refresh", json={"refresh_token": person.refresh_token})
-        assert reuse.status_code == 401 and reuse.json()["code"] == "REFRESH_TOKEN_REUSED"
+        assert reuse.status_code == 401
+        assert reuse.json()["code"] == "REFRESH_TOKEN_REUSED"
         # The thief's and the owner's newer tokens are dead too.
         later = await client.post("/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
         assert later.status_code == 401
         me = await client.get("/auth/me",
                               headers={"Authorization": f"Bearer {rotated['access_token']}"})
-        assert me.status_code == 401 and me.json()["code"] == "SESSION_REVOKED"
+        assert me.status_code == 401
+        assert me.json()["code"] == "SESSION_REVOKED"
 
     async def test_unknown_refresh_token_is_401(self, client):
         response = await client.post("/auth/refresh", json={"refresh_token": "made-up"})
@@ -190,13 +201,15 @@ class TestLogoutAndBlocking:
         assert (await client.get("/auth/me", headers=person.auth)).status_code == 200
         bank.sql("UPDATE users SET status = 'blocked' WHERE id = %s", person.id)
         read = await client.get(f"/accounts/{account['id']}", headers=person.auth)
-        assert read.status_code == 401 and read.json()["code"] == "SESSION_REVOKED"
+        assert read.status_code == 401
+        assert read.json()["code"] == "SESSION_REVOKED"
         move = await client.post("/transactions/withdraw", headers=person.money_headers(),
                                  json={"account_id": account["id"], "amount": "1"})
         assert move.status_code == 401
         relogin = await client.post("/auth/login", json={"username": person.username,
                                                          "password": PASSWORD})
-        assert relogin.status_code == 403 and relogin.json()["code"] == "USER_BLOCKED"
+        assert relogin.status_code == 403
+        assert relogin.json()["code"] == "USER_BLOCKED"
         bank.sql("UPDATE users SET status = 'active' WHERE id = %s", person.id)
         assert await bank.balance(await bank.relogin(person), account["id"]) == "50.000"
 
@@ -225,7 +238,8 @@ async def mfa_person(bank, client):
 async def challenge_for(client, person):
     step1 = await client.post("/auth/login", json={"username": person.username,
                                                    "password": PASSWORD})
-    assert step1.status_code == 200 and step1.json()["mfa_required"] is True
+    assert step1.status_code == 200
+    assert step1.json()["mfa_required"] is True
     return step1.json()["challenge_id"]
 
 
@@ -238,14 +252,17 @@ class TestMfa:
         assert setup.json()["otpauth_uri"].startswith("otpauth://totp/")
         bad = await client.post("/users/mfa/enable", headers=person.auth,
                                 json={"code": "000000"})
-        assert bad.status_code == 422 and bad.json()["code"] == "MFA_CODE_INVALID"
+        assert bad.status_code == 422
+        assert bad.json()["code"] == "MFA_CODE_INVALID"
         enable = await client.post("/users/mfa/enable", headers=person.auth,
                                    json={"code": code_at(secret, -1)})
-        assert enable.status_code == 200 and enable.json() == {"mfa_enabled": True}
+        assert enable.status_code == 200
+        assert enable.json() == {"mfa_enabled": True}
 
         step1 = await client.post("/auth/login", json={"username": person.username,
                                                        "password": PASSWORD})
-        assert step1.status_code == 200 and step1.json()["mfa_required"] is True
+        assert step1.status_code == 200
+        assert step1.json()["mfa_required"] is True
         assert "access_token" not in step1.json()
         challenge = step1.json()["challenge_id"]
         wrong = await client.post("/auth/login/verify",
@@ -253,7 +270,8 @@ class TestMfa:
         assert wrong.status_code == 401
         ok = await client.post("/auth/login/verify",
                                json={"challenge_id": challenge, "code": code_at(secret)})
-        assert ok.status_code == 200 and ok.json()["access_token"]
+        assert ok.status_code == 200
+        assert ok.json()["access_token"]
         me = await client.get("/auth/me",
                               headers={"Authorization": f"Bearer {ok.json()['access_token']}"})
         assert me.json()["mfa_enabled"] is True
@@ -262,7 +280,8 @@ class TestMfa:
         person, secret = await mfa_person(bank, client)
         replay = await client.post("/auth/login/verify", json={
             "challenge_id": await challenge_for(client, person), "code": code_at(secret, -1)})
-        assert replay.status_code == 401 and replay.json()["code"] == "MFA_CODE_REUSED"
+        assert replay.status_code == 401
+        assert replay.json()["code"] == "MFA_CODE_REUSED"
 
     async def test_a_challenge_and_code_open_one_session_only(self, client, bank):
         person, secret = await mfa_person(bank, client)
@@ -270,11 +289,13 @@ class TestMfa:
         body = {"challenge_id": challenge, "code": code_at(secret)}
         first = await client.post("/auth/login/verify", json=body)
         again = await client.post("/auth/login/verify", json=body)
-        assert first.status_code == 200 and again.status_code == 401
+        assert first.status_code == 200
+        assert again.status_code == 401
         # The spent challenge with the next step's (valid, unused) code: still refused.
         later = await client.post("/auth/login/verify",
                                   json={"challenge_id": challenge, "code": code_at(secret, 1)})
-        assert later.status_code == 401 and later.json()["code"] == "MFA_INVALID"
+        assert later.status_code == 401
+        assert later.json()["code"] == "MFA_INVALID"
         sessions = bank.sql("SELECT COUNT(*) AS n FROM auth_sessions WHERE user_id = %s",
                             person.id)[0]["n"]
         assert sessions == 2  # registration's login and this one
@@ -287,7 +308,8 @@ class TestMfa:
         assert first.status_code == 200
         replay = await client.post("/auth/login/verify", json={
             "challenge_id": await challenge_for(client, person), "code": code})
-        assert replay.status_code == 401 and replay.json()["code"] == "MFA_CODE_REUSED"
+        assert replay.status_code == 401
+        assert replay.json()["code"] == "MFA_CODE_REUSED"
         nxt = await client.post("/auth/login/verify", json={
             "challenge_id": await challenge_for(client, person), "code": code_at(secret, 1)})
         assert nxt.status_code == 200
@@ -332,14 +354,16 @@ class TestProfile:
         assert update.status_code == 200
         assert update.json()["full_name"] == "New Name"
         profile = (await client.get("/users/profile", headers=person.auth)).json()
-        assert profile["full_name"] == "New Name" and profile["phone"] == "+962700000000"
+        assert profile["full_name"] == "New Name"
+        assert profile["phone"] == "+962700000000"
         assert profile["email"] == f"{person.username}@example.com"
 
     async def test_email_taken_by_someone_else_is_409(self, client, bank):
         first, second = await asyncio.gather(bank.person(), bank.person())
         response = await client.put("/users/profile", headers=second.auth,
                                     json={"email": f"{first.username}@example.com"})
-        assert response.status_code == 409 and response.json()["code"] == "EMAIL_TAKEN"
+        assert response.status_code == 409
+        assert response.json()["code"] == "EMAIL_TAKEN"
 
 
 class TestRegistrationSecondStep:
@@ -354,7 +378,8 @@ class TestRegistrationSecondStep:
         tokens = await bank.login(body["username"])
         profile = (await client.get("/users/profile", headers={
             "Authorization": f"Bearer {tokens['access_token']}"})).json()
-        assert profile["email"] == body["email"] and profile["full_name"] == body["full_name"]
+        assert profile["email"] == body["email"]
+        assert profile["full_name"] == body["full_name"]
 
     async def test_a_user_whose_second_step_failed_can_fill_in_the_profile(self, client, bank):
         body = registration()

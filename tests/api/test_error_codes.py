@@ -45,7 +45,8 @@ class TestErrorCodes:
 
     def test_unknown_code_is_a_500_without_the_procedure_text(self):
         rendered = _rendered("NO_SUCH_CODE", PROCEDURE_TEXT)
-        assert rendered["status"] == 500 and rendered["body"]["code"] == "INTERNAL_ERROR"
+        assert rendered["status"] == 500
+        assert rendered["body"]["code"] == "INTERNAL_ERROR"
         assert PROCEDURE_TEXT not in rendered["body"]["detail"]
 
     def test_a_404_never_echoes_the_procedure_text(self):

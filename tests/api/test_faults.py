@@ -63,7 +63,7 @@ def row_locked(addresses: Any, account_id: int) -> Iterator[None]:
         conn.close()
 
 
-async def timed(request: Any) -> tuple[httpx.Response, float]:
+async def timed(request: Any) -> tuple[Any, float]:
     started = time.monotonic()
     response = await request
     return response, time.monotonic() - started
@@ -134,7 +134,7 @@ class TestPoolStarvation:
                 pool = app.state.ledger.pool
 
                 async def starved() -> bool:
-                    return pool.size == pool.maxsize and pool.freesize == 0
+                    return bool(pool.size == pool.maxsize and pool.freesize == 0)
 
                 await eventually(starved, 5, "three transfers hold the whole pool")
                 read, read_s = await timed(
@@ -143,9 +143,12 @@ class TestPoolStarvation:
                 for task in waiting:
                     task.cancel()
                 await asyncio.gather(*waiting, return_exceptions=True)
-        assert read.status_code == 503 and read_s < 2.0, (read.status_code, read_s)
-        assert read.json()["code"] == "DATABASE_BUSY" and "Retry-After" in read.headers
-        assert ready.status_code == 200 and ready_s < 1.0, (ready.text, ready_s)
+        assert read.status_code == 503, (read.status_code, read_s)
+        assert read_s < 2.0, (read.status_code, read_s)
+        assert read.json()["code"] == "DATABASE_BUSY"
+        assert "Retry-After" in read.headers
+        assert ready.status_code == 200, (ready.text, ready_s)
+        assert ready_s < 1.0, (ready.text, ready_s)
 
 
 def _private_server_pid(admin_url: str) -> int | None:
@@ -185,10 +188,13 @@ class TestStalledDatabase:
                 money, money_s = await in_flight
             finally:
                 os.kill(pid, signal.SIGCONT)
-            assert money.status_code == 503 and money_s < 4.0, (money.text, money_s)
+            assert money.status_code == 503, (money.text, money_s)
+            assert money_s < 4.0, (money.text, money_s)
             assert more_s < 1.0, more_s  # while down, 503 at once: no request waits
-            assert read.status_code == 503 and read_s < 1.0, (read.text, read_s)
-            assert ready.status_code == 503 and ready_s < 1.2, (ready.text, ready_s)
+            assert read.status_code == 503, (read.text, read_s)
+            assert read_s < 1.0, (read.text, read_s)
+            assert ready.status_code == 503, (ready.text, ready_s)
+            assert ready_s < 1.2, (ready.text, ready_s)
             assert {r.status_code for r in more} == {503}
             assert all("Retry-After" in r.headers for r in [money, read, ready, *more])
             # logged and counted once per change of state, not once per request
@@ -274,10 +280,12 @@ class TestApiBeforeDatabase:
             health = _poll(base + "/health", lambda r: r.status_code == 200, proc, 30)
             assert health.json() == {"status": "ok"}
             ready = httpx.get(base + "/ready", timeout=5)
-            assert ready.status_code == 503 and "Retry-After" in ready.headers
+            assert ready.status_code == 503
+            assert "Retry-After" in ready.headers
             login = httpx.post(base + "/auth/login",
                                json={"username": "nobody.here", "password": "y"}, timeout=5)
-            assert login.status_code == 503 and "Retry-After" in login.headers
+            assert login.status_code == 503
+            assert "Retry-After" in login.headers
             for _ in range(20):
                 assert httpx.get(base + "/ready", timeout=5).status_code == 503
             forwarder.open()
@@ -294,7 +302,8 @@ class TestApiBeforeDatabase:
         # one line when it found the database down, one when it came up; none per request
         assert len(re.findall(r'"msg": "database is down"', log)) == 1, log
         assert len(re.findall(r'"msg": "database is up"', log)) == 1, log
-        assert "request failed" not in log and "Application startup failed" not in log
+        assert "request failed" not in log
+        assert "Application startup failed" not in log
 
 
 def _poll(url: str, done: Any, proc: subprocess.Popen[bytes], timeout: float) -> httpx.Response:

@@ -82,7 +82,8 @@ class TestRequestIdOnEveryError:
         request = b"GET /test-only/boom HTTP/1.1\r\nHost: x\r\n\r\n"
         health = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
         first, second = await asyncio.to_thread(raw_exchange, port, [request, health])
-        assert first.startswith(b"HTTP/1.1 500") and b"x-request-id" in first.lower()
+        assert first.startswith(b"HTTP/1.1 500")
+        assert b"x-request-id" in first.lower()
         assert second.startswith(b"HTTP/1.1 200")
 
     @pytest.mark.parametrize("at", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00",
@@ -127,9 +128,11 @@ class TestSecurityHeaders:
     async def test_spa_has_a_strict_policy_and_no_inline_code(self, client):
         response = await client.get("/")
         policy = response.headers["content-security-policy"]
-        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert "default-src 'self'" in policy
+        assert "frame-ancestors 'none'" in policy
         assert "unsafe-inline" not in policy
-        assert "<style" not in response.text and "<script>" not in response.text
+        assert "<style" not in response.text
+        assert "<script>" not in response.text
         assert (await client.get("/style.css")).status_code == 200
 
     async def test_hsts_when_configured(self, admin_url, database):
@@ -144,10 +147,12 @@ class TestDocsOffline:
     async def test_docs_reference_no_external_host(self, client, page):
         response = await client.get(page)
         assert response.status_code == 200
-        assert "http://" not in response.text and "https://" not in response.text
+        assert "http://" not in response.text
+        assert "https://" not in response.text
         assert "//" not in response.text.replace("<!--", "")  # no protocol-relative URL either
         policy = response.headers["content-security-policy"]
-        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert "default-src 'self'" in policy
+        assert "frame-ancestors 'none'" in policy
         assert "http" not in policy
 
     @pytest.mark.parametrize(("asset", "kind"), [
@@ -179,7 +184,8 @@ class TestMetricsAccess:
     async def test_loopback_scraper_gets_metrics(self, app):
         async with client_for(app, ip="127.0.0.1") as scraper:
             response = await scraper.get("/metrics")
-        assert response.status_code == 200 and "http_requests_total" in response.text
+        assert response.status_code == 200
+        assert "http_requests_total" in response.text
 
     async def test_with_a_token_only_the_token_scrapes(self, admin_url, database):
         app = create_app(make_settings(admin_url, database, metrics_token="s3cret-scrape"))
@@ -191,7 +197,8 @@ class TestMetricsAccess:
             async with client_for(app, ip="203.0.113.9") as remote:
                 good = await remote.get("/metrics",
                                         headers={"Authorization": "Bearer s3cret-scrape"})
-        assert good.status_code == 200 and "http_requests_total" in good.text
+        assert good.status_code == 200
+        assert "http_requests_total" in good.text
 
 
 class TestBodyLimits:
@@ -364,7 +371,8 @@ class TestAccounts:
         params: dict[str, str | int] = {"limit": 2}
         while True:
             page = await client.get("/accounts/", headers=person.auth, params=params)
-            assert isinstance(page.json(), list) and len(page.json()) <= 2
+            assert isinstance(page.json(), list)
+            assert len(page.json()) <= 2
             seen += [a["id"] for a in page.json()]
             cursor = page.headers.get("x-next-cursor")
             if cursor is None:
@@ -379,7 +387,8 @@ class TestAccounts:
                                     json={"account_type": "savings", "currency": "JOD"})
         assert created.status_code == 201
         listed = await client.get("/accounts", headers=person.auth)
-        assert listed.status_code == 200 and [a["id"] for a in listed.json()] == [
+        assert listed.status_code == 200
+        assert [a["id"] for a in listed.json()] == [
             created.json()["id"]]
 
 

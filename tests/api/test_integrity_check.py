@@ -43,7 +43,8 @@ class TestIntegrityCheck:
 
         result = await checked(app, since_txn_id=since)
         assert result.kind == "incremental"
-        assert result.from_txn_id == since and result.to_txn_id > since
+        assert result.from_txn_id == since
+        assert result.to_txn_id > since
         assert result.violations == 0, result.rows
 
     async def test_a_corrupted_balance_is_found_metered_and_notified(self, app, bank, client):
@@ -63,7 +64,8 @@ class TestIntegrityCheck:
         assert ("balance_mismatch", account["id"]) in found
         assert ("balance_mismatch", account["id"]) in {
             (r["check_name"], int(r["subject_id"])) for r in full.rows}
-        assert full.kind == "full" and full.last_full_at is not None
+        assert full.kind == "full"
+        assert full.last_full_at is not None
 
         events = bank.sql("SELECT payload FROM outbox_events WHERE event_type ="
                           " 'integrity.violation' AND aggregate_id = %s", result.check_id)

@@ -55,7 +55,8 @@ class TestPerUsernameCeiling:
         async with client_for(app, some_ip()) as new_phone:
             slowed = await new_phone.post("/auth/login", json={"username": victim.username,
                                                                "password": PASSWORD})
-        assert slowed.status_code == 429 and slowed.json()["code"] == "LOGIN_THROTTLED"
+        assert slowed.status_code == 429
+        assert slowed.json()["code"] == "LOGIN_THROTTLED"
         assert 1 <= int(slowed.headers["Retry-After"]) <= 16
         # The client the user logged in from before is not slowed at all.
         own = await client.post("/auth/login", json={"username": victim.username,

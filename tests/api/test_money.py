@@ -29,7 +29,8 @@ class TestIdempotency:
                           json={"account_id": account["id"], "amount": "1"})
         other = await client.post("/transactions/deposit", headers=headers,
                                   json={"account_id": account["id"], "amount": "2"})
-        assert other.status_code == 409 and other.json()["code"] == "IDEMPOTENCY_CONFLICT"
+        assert other.status_code == 409
+        assert other.json()["code"] == "IDEMPOTENCY_CONFLICT"
 
     async def test_concurrent_replays_post_once(self, bank, client):
         person = await bank.person()
@@ -67,7 +68,8 @@ class TestRaces:
         assert await bank.balance(person, account["id"]) == "0.000"
         rows = bank.sql("SELECT COUNT(*) AS n, SUM(amount) AS total FROM ledger_entries "
                         "WHERE account_id = %s", account["id"])[0]
-        assert rows["n"] == 26 and rows["total"] == Decimal("0")
+        assert rows["n"] == 26
+        assert rows["total"] == Decimal("0")
 
     async def test_opposite_transfers_do_not_surface_deadlocks(self, bank, client):
         alice, bob = await bank.person(), await bank.person()
@@ -94,7 +96,8 @@ class TestTransfers:
         txn = (await client.post("/transactions/transfer", headers=alice.money_headers(),
                                  json={"from_account_id": usd["id"], "amount": "10.01",
                                        "to_account_number": jod["account_number"]})).json()
-        assert txn["amount"] == "10.01" and txn["currency"] == "USD"
+        assert txn["amount"] == "10.01"
+        assert txn["currency"] == "USD"
         assert len(txn["target_amount"].split(".")[1]) == 3
         assert await bank.balance(bob, jod["id"]) == txn["target_amount"]
 
@@ -134,13 +137,14 @@ class TestBatch:
                                      "description": "payroll"})
         assert ok.status_code == 201, ok.text
         body = ok.json()
-        assert body["count"] == 3 and body["total"] == "30.000"
+        assert body["count"] == 3
+        assert body["total"] == "30.000"
         assert body["batch"]["type"] == "batch"
         assert [t["to_account"] for t in body["transfers"]] == [
             p["account_number"] for p in payees]
         assert await bank.balance(payer, src["id"]) == "70.000"
 
-        bad = items + [{"to_account_number": "000000000000", "amount": "1"}]
+        bad = [*items, {"to_account_number": "000000000000", "amount": "1"}]
         failed = await client.post("/transactions/batch", headers=payer.money_headers(),
                                    json={"from_account_id": src["id"], "transfers": bad})
         assert failed.status_code in (404, 422)

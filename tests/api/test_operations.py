@@ -10,13 +10,15 @@ from tests.support.app import client_for
 class TestOperations:
     async def test_health_needs_no_database(self, client):
         response = await client.get("/health")
-        assert response.status_code == 200 and response.json() == {"status": "ok"}
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
 
     async def test_ready_reports_migrations_current(self, client):
         response = await client.get("/ready")
         assert response.status_code == 200, response.text
         body = response.json()
-        assert body["status"] == "ready" and body["migrations"]["pending"] == []
+        assert body["status"] == "ready"
+        assert body["migrations"]["pending"] == []
         assert body["migrations"]["applied"] == body["migrations"]["expected"] >= 5
 
     async def test_metrics_expose_routes_transactions_and_pool(self, app, bank):
@@ -34,7 +36,8 @@ class TestOperations:
         assert f"http_requests_total{{{route}}}" in text
         assert "http_request_duration_seconds_bucket" in text
         assert 'bank_transactions_total{status="completed",type="deposit"}' in text
-        assert "bank_db_pool_connections" in text and "bank_db_pool_max_connections 50.0" in text
+        assert "bank_db_pool_connections" in text
+        assert "bank_db_pool_max_connections 50.0" in text
 
     async def test_request_id_is_generated_or_echoed(self, client):
         generated = await client.get("/health")
@@ -56,7 +59,8 @@ class TestOperations:
 
     async def test_spa_is_served_at_root(self, client):
         response = await client.get("/")
-        assert response.status_code == 200 and "<html" in response.text
+        assert response.status_code == 200
+        assert "<html" in response.text
 
     async def test_openapi_has_an_example_for_every_request_body(self, app):
         schema = app.openapi()

@@ -19,7 +19,8 @@ class TestPin:
         person = await bank.person()
         response = await client.put("/users/pin", headers=person.auth,
                                     json={"pin": "1234", "current_password": "wrong-password"})
-        assert response.status_code == 403 and response.json()["code"] == "WRONG_PASSWORD"
+        assert response.status_code == 403
+        assert response.json()["code"] == "WRONG_PASSWORD"
 
     async def test_pin_must_be_4_to_6_digits(self, bank, client):
         person = await bank.person()
@@ -48,9 +49,11 @@ class TestPin:
         account = await bank.account(person, "JOD", deposit="5.000")
         missing = await client.post("/transactions/withdraw", headers=person.money_headers(),
                                     json={"account_id": account["id"], "amount": "1"})
-        assert missing.status_code == 403 and missing.json()["code"] == "PIN_REQUIRED"
+        assert missing.status_code == 403
+        assert missing.json()["code"] == "PIN_REQUIRED"
         row = bank.sql("SELECT pin_hash FROM users WHERE id = %s", person.id)[0]
-        assert row["pin_hash"].startswith("$2") and "4821" not in row["pin_hash"]
+        assert row["pin_hash"].startswith("$2")
+        assert "4821" not in row["pin_hash"]
         me = await client.get("/auth/me", headers=person.auth)
         assert me.json()["pin_set"] is True
 
@@ -65,7 +68,8 @@ class TestPin:
         assert codes[4:] == [(423, "LOGIN_LOCKED")] * 2
         locked = await client.put("/users/pin", headers=person.auth,
                                   json={"pin": "1234", "current_password": person.password})
-        assert locked.status_code == 423 and int(locked.headers["Retry-After"]) > 800
+        assert locked.status_code == 423
+        assert int(locked.headers["Retry-After"]) > 800
         # They count as login failures: the same client cannot log in either.
         login = await client.post("/auth/login", json={"username": person.username,
                                                        "password": person.password})
@@ -79,7 +83,8 @@ class TestPin:
         body = {"account_id": account["id"], "amount": "1"}
         missing = await client.post("/transactions/withdraw", headers=person.money_headers(),
                                     json=body)
-        assert missing.status_code == 403 and missing.json()["code"] == "PIN_REQUIRED"
+        assert missing.status_code == 403
+        assert missing.json()["code"] == "PIN_REQUIRED"
         ok = await client.post("/transactions/withdraw", headers=person.money_headers(),
                                json={**body, "pin": "4821"})
         assert ok.status_code == 201

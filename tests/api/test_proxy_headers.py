@@ -43,7 +43,7 @@ def live_api(admin_url, database):
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited: {process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"uvicorn exited: {process.communicate()[1].decode()[-2000:]}")
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break

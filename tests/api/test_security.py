@@ -34,7 +34,7 @@ class TestWithoutToken:
             assert response.json()["code"] == "NOT_AUTHENTICATED"
 
 
-def _b64(data: dict) -> str:
+def _b64(data: dict[str, object]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
@@ -188,7 +188,8 @@ class TestRoles:
                                  headers=auditor.auth)).status_code == 200
         history = await client.get("/transactions/history", headers=auditor.auth,
                                    params={"account_id": account["id"]})
-        assert history.status_code == 200 and len(history.json()["items"]) == 1
+        assert history.status_code == 200
+        assert len(history.json()["items"]) == 1
         for path, body in (("/transactions/deposit", {"account_id": account["id"], "amount": "1"}),
                            ("/transactions/withdraw", {"account_id": account["id"],
                                                        "amount": "1"})):

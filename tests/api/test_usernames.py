@@ -39,12 +39,13 @@ class TestRegistration:
     async def test_the_normal_form_is_stored(self, client, bank):
         name = f"Mixed.Case-{secrets.token_hex(3)}"
         response = await client.post("/auth/register", json=registration(name))
-        assert response.status_code == 201 and response.json()["username"] == name.lower()
+        assert response.status_code == 201
+        assert response.json()["username"] == name.lower()
         login = await client.post("/auth/login", json={"username": name.upper(),
                                                        "password": PASSWORD})
         assert login.status_code == 200
 
-    @pytest.mark.parametrize("template", LOOK_ALIKES + ["{n}\u00f3", "x\u0301{n}"])
+    @pytest.mark.parametrize("template", [*LOOK_ALIKES, "{n}ó", "x́{n}"])
     async def test_look_alikes_are_a_clear_422(self, client, template):
         name = template.format(n=f"u{secrets.token_hex(4)}")
         response = await client.post("/auth/register", json=registration(name))
@@ -54,7 +55,8 @@ class TestRegistration:
     async def test_a_case_variant_of_a_taken_name_is_taken(self, client, bank):
         person = await bank.person()
         again = await client.post("/auth/register", json=registration(person.username.upper()))
-        assert again.status_code == 409 and again.json()["code"] == "USERNAME_TAKEN"
+        assert again.status_code == 409
+        assert again.json()["code"] == "USERNAME_TAKEN"
 
 
 class TestLogin:

@@ -14,10 +14,12 @@ class TestSeedWorkflow:
         assert me.json()["role"] == "customer"
         assert me.json()["email"] == f"{alice.username}@example.com"
         # BANK_ENV=development (the tests' setting) verifies customers at registration.
-        assert me.json()["kyc_status"] == "verified" and me.json()["mfa_enabled"] is False
+        assert me.json()["kyc_status"] == "verified"
+        assert me.json()["mfa_enabled"] is False
 
         jod = await bank.account(alice, "JOD")
-        assert jod["currency"] == "JOD" and jod["balance"] == "0.000"
+        assert jod["currency"] == "JOD"
+        assert jod["balance"] == "0.000"
         deposit = await client.post("/transactions/deposit", headers=alice.money_headers(),
                                     json={"account_id": jod["id"], "amount": "1000.000",
                                           "description": "opening cash"})
@@ -37,7 +39,8 @@ class TestSeedWorkflow:
                                            "amount": "100", "description": "rent"})
         assert transfer.status_code == 201, transfer.text
         txn = transfer.json()
-        assert txn["type"] == "transfer" and txn["currency"] == "JOD"
+        assert txn["type"] == "transfer"
+        assert txn["currency"] == "JOD"
         assert txn["amount"] == "100.000"
         assert txn["from_account"] == jod["account_number"]
         assert txn["to_account"] == usd["account_number"]
@@ -54,7 +57,8 @@ class TestSeedWorkflow:
 
         # both statements
         st_a = (await client.get(f"/accounts/{jod['id']}/statement", headers=alice.auth)).json()
-        assert st_a["opening_balance"] == "0.000" and st_a["closing_balance"] == "900.000"
+        assert st_a["opening_balance"] == "0.000"
+        assert st_a["closing_balance"] == "900.000"
         assert [(e["amount"], e["balance_after"]) for e in st_a["entries"]] == [
             ("1000.000", "1000.000"), ("-100.000", "900.000")]
         assert st_a["next_cursor"] is None
@@ -76,7 +80,8 @@ class TestSeedWorkflow:
         assert [t["id"] for t in by_account.json()["items"]] == [txn["id"]]
         page1 = await client.get("/transactions/history", headers=alice.auth,
                                  params={"limit": 1})
-        assert len(page1.json()["items"]) == 1 and page1.json()["next_cursor"]
+        assert len(page1.json()["items"]) == 1
+        assert page1.json()["next_cursor"]
         page2 = await client.get("/transactions/history", headers=alice.auth,
                                  params={"limit": 1, "cursor": page1.json()["next_cursor"]})
         assert [t["type"] for t in page2.json()["items"]] == ["deposit"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -94,7 +94,7 @@ def user_of(grantee: str) -> str:
 
 
 @pytest.fixture
-def session_for(admin_conn: Any) -> Iterator[Any]:
+def session_for(admin_conn: Any) -> Callable[[int], str]:
     """Make a live auth session for a user (as the login procedure would)."""
 
     def make(user_id: int) -> str:
@@ -103,7 +103,7 @@ def session_for(admin_conn: Any) -> Iterator[Any]:
                           " VALUES (%s, %s, NOW(6) + INTERVAL 1 HOUR)", session, user_id)
         return session
 
-    yield make
+    return make
 
 
 # -- item: bank_app executes only the API's entry points ----------------------------------
@@ -302,9 +302,9 @@ class TestHosts:
             others = {name: secrets.token_urlsafe(16) for name in DEFAULT_DB_PASSWORDS
                       if name != field}
             with pytest.raises(ValidationError, match=f"BANK_{field.upper()}"):
-                Settings(env="production", **private, **others)
+                Settings(env="production", **private, **others)  # type: ignore[arg-type]
         chosen = {name: secrets.token_urlsafe(16) for name in DEFAULT_DB_PASSWORDS}
-        assert Settings(env="production", **private, **chosen).env == "production"
+        assert Settings(env="production", **private, **chosen).env == "production"  # type: ignore[arg-type]
         assert Settings(env="development").app_db_password == DEFAULT_DB_PASSWORDS[
             "app_db_password"]
 
@@ -370,9 +370,8 @@ class TestHistory:
         txn = posted(admin_conn)
         before = query(admin_conn, "SELECT * FROM transactions WHERE id = %s", txn["id"])
         for conn in (owner_conn, admin_conn):
-            with pytest.raises(pymysql.err.MySQLError) as caught:
-                with conn.cursor() as cur:
-                    cur.execute(statement, {"id": txn["id"]})
+            with pytest.raises(pymysql.err.MySQLError) as caught, conn.cursor() as cur:
+                cur.execute(statement, {"id": txn["id"]})
             assert error_code(caught.value) == "IMMUTABLE_RECORD", caught.value
         assert query(admin_conn, "SELECT * FROM transactions WHERE id = %s", txn["id"]) == before
 

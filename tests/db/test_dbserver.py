@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pymysql
 import pytest
@@ -44,7 +45,7 @@ def server() -> Iterator[PrivateServer]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def admin_connection(info: ServerInfo, database: str = "mysql") -> pymysql.Connection:
+def admin_connection(info: ServerInfo, database: str = "mysql") -> Any:  # a PyMySQL connection
     return connect(DatabaseAddress.from_url(info.admin_url(database)))
 
 
@@ -60,7 +61,9 @@ class TestPrivateServer:
         assert server.status().startswith("not initialised")
         info = server.start()
         pid = server.pid
-        assert pid is not None and server.is_running() and server.ping()
+        assert pid is not None
+        assert server.is_running()
+        assert server.ping()
         assert server.status().startswith(f"running: pid {pid}, 127.0.0.1:{info.port}")
         assert (server.state_file.stat().st_mode & 0o777) == 0o600
 
@@ -92,7 +95,8 @@ class TestPrivateServer:
             conn.close()
 
         server.stop()
-        assert not server.is_running() and server.pid is None
+        assert not server.is_running()
+        assert server.pid is None
         assert not server.ping()
         assert server.status().startswith("stopped")
 
@@ -127,7 +131,8 @@ class TestHelpers:
         long_dir = Path("/" + "/".join(["deeply-nested-directory"] * 6))
         path = socket_path_for(long_dir)
         assert len(str(path)) < MAX_SOCKET_PATH
-        assert path.parent.name.startswith("bank-db-") and str(path).startswith("/tmp/")
+        assert path.parent.name.startswith("bank-db-")
+        assert str(path).startswith("/tmp/")
         assert socket_path_for(long_dir) == path
         assert socket_path_for(long_dir / "other") != path
 

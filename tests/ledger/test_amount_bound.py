@@ -44,7 +44,8 @@ class TestOneStatement:
             assert cur.fetchone()["most"] < LEDGER_BOUND
         check = _sql("schema/06_money_bounds.sql")
         ceiling = re.search(r"max_amount <= ([0-9]+)", check)
-        assert ceiling is not None and int(ceiling.group(1)) < LEDGER_BOUND
+        assert ceiling is not None
+        assert int(ceiling.group(1)) < LEDGER_BOUND
 
 
 class TestAtTheEdges:

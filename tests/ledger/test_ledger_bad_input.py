@@ -278,7 +278,7 @@ class TestMissingRows:
 
     def test_unknown_transaction(self, admin_conn, app_conn):
         _refused(admin_conn, app_conn, "TRANSACTION_NOT_FOUND", "sp_get_transaction",
-                 {"transaction_id": 987654321})
+                 {"transaction_id": 987654321, "viewer_id": None})
 
     def test_unknown_hold(self, admin_conn, app_conn):
         _refused(admin_conn, app_conn, "HOLD_NOT_FOUND", "sp_release_hold",

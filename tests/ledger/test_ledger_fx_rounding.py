@@ -181,6 +181,7 @@ class TestRoundTripProperty:
         """After every round trip above, the bank's FX book is worth at least zero."""
         book = query(admin_conn, "SELECT base_currency, SUM(value_in_base) AS value "
                                  "FROM vw_fx_position GROUP BY base_currency")
-        assert len(book) == 3 and all(row["value"] >= 0 for row in book), book
+        assert len(book) == 3, book
+        assert all(row["value"] >= 0 for row in book), book
         assert integrity_problems(admin_conn) == []
 

@@ -95,12 +95,6 @@ class TestDoubleEntry:
                     outcomes["ok"] = outcomes.get("ok", 0) + 1
                 except pymysql.err.MySQLError as exc:
                     code = error_code(exc)
-                    assert code in {
-                        "INSUFFICIENT_FUNDS",
-                        "ALREADY_REVERSED",
-                        "NOT_REVERSIBLE",
-                        "DAILY_LIMIT_EXCEEDED",
-                    }, exc
                     outcomes[code] = outcomes.get(code, 0) + 1
 
         conns = await asyncio.gather(*(aconnect(addresses.admin) for _ in range(6)))
@@ -110,6 +104,9 @@ class TestDoubleEntry:
             for c in conns:
                 c.close()
 
+        # Only the refusals a random workload must meet, nothing else.
+        assert set(outcomes) <= {"ok", "INSUFFICIENT_FUNDS", "ALREADY_REVERSED",
+                                 "NOT_REVERSIBLE", "DAILY_LIMIT_EXCEEDED"}, outcomes
         assert outcomes["ok"] > 1500, outcomes
         assert outcomes.get("INSUFFICIENT_FUNDS", 0) > 0, outcomes
         assert integrity_problems(admin_conn) == []
@@ -263,7 +260,8 @@ class TestAudit:
             "SELECT after_data FROM audit_log WHERE table_name='users' AND row_id=%s",
             user,
         )[0]
-        assert 'password_hash"' not in row["after_data"] and "pin_hash" not in row["after_data"]
+        assert 'password_hash"' not in row["after_data"]
+        assert "pin_hash" not in row["after_data"]
         assert integrity_problems(admin_conn) == []
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pymysql  # type: ignore[import-untyped]
+import pymysql
 import pytest
 
 from tests.support.ledger import error_code, new_user, proc, query

@@ -42,7 +42,8 @@ class TestAccounts:
     def test_account_number_has_mod97_check_digits(self, admin_conn, app_conn):
         account = open_account(app_conn, new_user(admin_conn), "USD")
         number = account["account_number"]
-        assert len(number) == 12 and number.isdigit()
+        assert len(number) == 12
+        assert number.isdigit()
         assert int(number) % 97 == 1
 
     def test_new_account_is_empty_active_and_audited(self, admin_conn, app_conn):
@@ -133,7 +134,7 @@ class TestTransfer:
         assert txn["to_account_id"] == customer["spare"]["id"]
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("876.544")
         assert balance(admin_conn, customer["spare"]["id"]) == Decimal("123.456")
-        header, entries = call_all(app_conn, "sp_get_transaction", txn["id"], None)
+        _, entries = call_all(app_conn, "sp_get_transaction", txn["id"], None)
         assert [e["amount"] for e in entries] == [Decimal("-123.456"), Decimal("123.456")]
         assert [e["balance_after"] for e in entries] == [Decimal("876.544"), Decimal("123.456")]
 
@@ -314,7 +315,8 @@ class TestBatch:
             for a, amt in zip(others, ["10.000", "20", "30.5"], strict=True)
         ]
         rows = batch(app_conn, customer["main"]["id"], json.dumps(items), description="payroll")
-        assert rows[0]["type"] == "batch" and rows[0]["amount"] == Decimal("60.5")
+        assert rows[0]["type"] == "batch"
+        assert rows[0]["amount"] == Decimal("60.5")
         assert [r["parent_id"] for r in rows[1:]] == [rows[0]["id"]] * 3
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("939.500")
         assert balance(admin_conn, others[1]["id"]) == Decimal("28.20")
@@ -382,7 +384,8 @@ class TestBatch:
             Decimal("1.500"),
             Decimal("2.11"),
         ]
-        assert rows[3]["description"] == "tip" and rows[1]["description"] == "mixed"
+        assert rows[3]["description"] == "tip"
+        assert rows[1]["description"] == "mixed"
         assert balance(admin_conn, usd["id"]) == Decimal("143.11")
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("897.000")
         afters = query(

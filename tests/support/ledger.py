@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import aiomysql
-import pymysql  # type: ignore[import-untyped]
+import pymysql
 
 from api import signatures
 from api.config import DatabaseAddress

@@ -20,7 +20,8 @@ BENCH = REPO_ROOT / "bench"
 def _loader() -> Any:
     """bench/minimal_transfer.py by path: bench/ is run from the checkout, not installed."""
     spec = importlib.util.spec_from_file_location("bench_minimal", BENCH / "minimal_transfer.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiomysql
-import pymysql  # type: ignore[import-untyped]
+import pymysql
 import pytest
 
 from api.config import REPO_ROOT

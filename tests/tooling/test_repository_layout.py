@@ -33,7 +33,8 @@ class TestOneRepositoryRoot:
 
     def test_dbserver_root_is_the_config_root(self) -> None:
         assert dbserver.REPO_ROOT == REPO_ROOT
-        assert (REPO_ROOT / "schema").is_dir() and (REPO_ROOT / "pyproject.toml").is_file()
+        assert (REPO_ROOT / "schema").is_dir()
+        assert (REPO_ROOT / "pyproject.toml").is_file()
 
     def test_dbserver_imports_with_the_standard_library_alone(self) -> None:
         """`-S` hides site-packages (the venv's pydantic and PyMySQL included)."""
@@ -46,13 +47,14 @@ class TestOneRepositoryRoot:
 
 class TestOneSchemaFilePattern:
     def test_the_migrator_uses_the_config_pattern(self) -> None:
-        assert migrate.SCHEMA_FILE_PATTERN is config.SCHEMA_FILE_PATTERN
+        assert vars(migrate)["SCHEMA_FILE_PATTERN"] is config.SCHEMA_FILE_PATTERN
         assert not hasattr(migrate, "SCHEMA_FILE")
 
     @pytest.mark.parametrize(("name", "version"), [("01_core.sql", 1), ("12_a.b-c.sql", 12)])
     def test_versioned_names_match(self, name: str, version: int) -> None:
         match = SCHEMA_FILE_PATTERN.match(name)
-        assert match is not None and int(match.group(1)) == version
+        assert match is not None
+        assert int(match.group(1)) == version
 
     @pytest.mark.parametrize("name", ["core.sql", "01-core.sql", "01_core.sql.bak", "01_a b.sql"])
     def test_other_names_do_not(self, name: str) -> None:
@@ -60,22 +62,25 @@ class TestOneSchemaFilePattern:
 
     def test_every_schema_file_on_disk_matches(self) -> None:
         names = [path.name for path in (REPO_ROOT / "schema").glob("*.sql")]
-        assert names and all(SCHEMA_FILE_PATTERN.match(name) for name in names)
+        assert names
+        assert all(SCHEMA_FILE_PATTERN.match(name) for name in names)
 
 
 class TestMigratorParts:
     def test_each_part_lives_in_its_own_module(self) -> None:
-        assert migrate.split_sql is sql_splitter.split_sql
-        assert migrate.sync_roles is db_roles.sync_roles
+        assert vars(migrate)["split_sql"] is sql_splitter.split_sql
+        assert vars(migrate)["sync_roles"] is db_roles.sync_roles
         for name in ("ROLES", "OWNER_ROLE", "API_PROCEDURES", "RoleGrants"):
-            assert hasattr(db_roles, name) and not hasattr(sql_splitter, name)
+            assert hasattr(db_roles, name)
+            assert not hasattr(sql_splitter, name)
             assert name not in vars(migrate) or vars(migrate)[name] is vars(db_roles)[name]
 
     def test_the_cli_keeps_its_flags(self) -> None:
         result = subprocess.run([sys.executable, "-m", "scripts.migrate", "--help"],
                                 cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
-        assert "--database" in result.stdout and "--seed" in result.stdout
+        assert "--database" in result.stdout
+        assert "--seed" in result.stdout
         assert "Flyway" in result.stdout
 
     def test_owner_address_uses_the_settings_passed_in(self) -> None:

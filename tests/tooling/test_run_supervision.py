@@ -22,7 +22,7 @@ def _pids(path: Path) -> list[int]:
     return [int(line) for line in path.read_text().split()] if path.exists() else []
 
 
-def _wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(predicate, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -51,7 +51,8 @@ class TestSupervisor:
             os.kill(first, signal.SIGKILL)
             _wait_for(lambda: len(_pids(record)) == 2, 10, "killed child restarted")
             second = _pids(record)[1]
-            assert second != first and _alive(second)
+            assert second != first
+            assert _alive(second)
             supervisor.send_signal(signal.SIGTERM)
             assert supervisor.wait(timeout=10) == 128 + signal.SIGTERM
             _wait_for(lambda: not _alive(second), 5, "child stopped with the supervisor")
@@ -63,7 +64,8 @@ class TestSupervisor:
                 if _alive(pid):
                     os.kill(pid, signal.SIGKILL)
         log = supervisor.communicate(timeout=10)[1].decode()
-        assert "exited with signal SIGKILL" in log and "SIGTERM: stopping" in log
+        assert "exited with signal SIGKILL" in log
+        assert "SIGTERM: stopping" in log
 
 
 class TestSeedOnce:
