@@ -33,7 +33,7 @@ DELIMITER ;
 
 -- About this file (not part of a routine; delete it in the copy):
 -- The header above is the one every file in procedures/ follows, checked by
--- tests/test_routine_comments.py. A routine without parameters says "-- Parameters: none";
+-- tests/db/test_routine_comments.py. A routine without parameters says "-- Parameters: none";
 -- "-- Returns:" may be left out; a function is a DROP FUNCTION / CREATE FUNCTION whose
 -- example is a SELECT. For a new routine, copy this file to procedures/<name>.sql and
 -- rename sp_name throughout.
