@@ -107,8 +107,12 @@ class Settings(BaseSettings):
     access_token_minutes: int = 15
     refresh_token_days: int = 14
     mfa_challenge_minutes: int = 5
-    # 32 bytes, base64: the AES-GCM key for personal data at rest (also keys the email hash).
+    # 32 bytes, base64: the original key for personal data at rest. It keys the email hash
+    # and reads ciphertext written before key ids; it encrypts too unless pii_keys is set.
     pii_key: str = DEFAULT_PII_KEY
+    # Key rotation: `id:base64key,...`, newest first. The first encrypts; all decrypt.
+    # `python -m scripts.reencrypt_pii` rewrites older ciphertext with the first.
+    pii_keys: str = ""
     bcrypt_rounds: int = 12
 
     # Rate limits in the `limits` notation ("5/minute"); keyed per IP or per user.
@@ -160,6 +164,14 @@ class Settings(BaseSettings):
                 names = ", ".join(f"BANK_{name.upper()}" for name in defaults)
                 raise ValueError(f"{names} must be set to private values in production")
         return self
+
+    @field_validator("pii_keys")
+    @classmethod
+    def _well_formed_key_ring(cls, text: str) -> str:
+        from api.security.pii import parse_key_ring  # the one parser of the format
+
+        parse_key_ring(text)
+        return text
 
     @property
     def trusted_proxy_list(self) -> list[str]:

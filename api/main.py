@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.rate_limits = RateLimits(settings)
-    app.state.pii = PiiCipher(settings.pii_key)
+    app.state.pii = PiiCipher.from_settings(settings)
 
     install_error_handlers(app)
     app.add_exception_handler(405, _method_not_allowed)

@@ -64,7 +64,7 @@ def main() -> None:
     parser.add_argument("--database", default=settings.db_name)
     args = parser.parse_args()
     address = DatabaseAddress.from_url(resolve_admin_url()).with_database(args.database)
-    updated = fill_profiles(address, PiiCipher(settings.pii_key))
+    updated = fill_profiles(address, PiiCipher.from_settings(settings))
     print(f"demo profiles: {', '.join(updated) if updated else 'already set'}")
 
 

@@ -59,7 +59,7 @@ def test_seeding_again_changes_nothing(admin_url, demo):
 
 
 def test_demo_profiles_are_encrypted_and_set_once(demo):
-    cipher = PiiCipher(get_settings().pii_key)
+    cipher = PiiCipher.from_settings(get_settings())
     assert sorted(fill_profiles(demo, cipher)) == sorted(DEMO_PEOPLE)
     assert fill_profiles(demo, cipher) == []
     conn = connect(demo, dict_rows=True)
