@@ -359,8 +359,15 @@ class PrivateServer:
         shutil.rmtree(scratch, ignore_errors=True)
         _say(f"initialising a new {flavour} data directory in {self.datadir}")
         command = _initialise_command(binary, flavour, scratch)
-        with open(self.log_file, "ab") as log:
-            done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)
+        for attempt in (1, 2):
+            with open(self.log_file, "ab") as log:
+                done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)
+            if done.returncode == 0 or attempt == 2:
+                break
+            # The bootstrap server has been seen to crash (signal 11) on a busy machine and
+            # succeed when run again on a clean directory.
+            _say("initialising the data directory failed; trying once more")
+            shutil.rmtree(scratch, ignore_errors=True)
         if done.returncode != 0:
             raise ServerError(
                 f"initialising the data directory failed ({' '.join(command)}); "

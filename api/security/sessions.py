@@ -2,7 +2,7 @@
 
 The routes in api/routes/auth.py and api/routes/users.py speak HTTP; this module holds the
 rules: lockout before bcrypt, the TOTP step, the PIN's attempts. It answers with plain
-values (`SessionTokens`, `MfaChallenge`) and raises the errors of api/errors.py.
+values (`SessionTokens`, `MfaRequired`) and raises the errors of api/errors.py.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ class SessionTokens:
 
 
 @dataclass(frozen=True, slots=True)
-class MfaChallenge:
-    """A password accepted: the challenge to present with a TOTP code, and its lifetime."""
+class MfaRequired:
+    """The password was right; a TOTP code must follow, with this challenge, before it expires."""
 
     challenge_id: str
     expires_in: int
@@ -114,7 +114,7 @@ async def _count_failure(
 async def login(
     ledger: Ledger, settings: Settings, *, username: str, password: str, ip: str,
     user_agent: str | None,
-) -> SessionTokens | MfaChallenge:
+) -> SessionTokens | MfaRequired:
     """Check the password and open a session or an MFA challenge."""
     name = login_username(username)
     if name is None:
@@ -130,7 +130,7 @@ async def login(
         raise UserBlocked()
     if found["mfa_enabled"]:
         challenge = issue_mfa_challenge(settings, user_id=user_id)
-        return MfaChallenge(challenge_id=challenge, expires_in=settings.mfa_challenge_minutes * 60)
+        return MfaRequired(challenge_id=challenge, expires_in=settings.mfa_challenge_minutes * 60)
     return await open_session(ledger, settings, user_id=user_id, ip=ip, user_agent=user_agent)
 
 

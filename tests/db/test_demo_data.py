@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -12,18 +11,14 @@ from api.config import DatabaseAddress, get_settings
 from api.security.pii import PiiCipher
 from scripts.db_connection import connect
 from scripts.demo_profiles import DEMO_PEOPLE, fill_profiles
-from scripts.migrate import drop_database, migrate
-from tests.support.ledger import integrity_problems, query
+from scripts.migrate import migrate
+from tests.support.ledger import integrity_problems, query, scratch_database
 
 
 @pytest.fixture(scope="module")
 def demo(admin_url: str) -> Iterator[DatabaseAddress]:
-    name = f"bank_demo_{secrets.token_hex(4)}"
-    migrate(admin_url, database=name, seed=True)
-    try:
-        yield DatabaseAddress.from_url(admin_url).with_database(name)
-    finally:
-        drop_database(admin_url, name)
+    with scratch_database(admin_url, "demo", seed=True) as address:
+        yield address
 
 
 def test_seed_is_a_consistent_ledger_with_history(demo):

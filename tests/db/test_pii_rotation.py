@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import os
-import secrets
 from collections.abc import Iterator
 
 import pymysql
@@ -16,9 +15,8 @@ from pydantic import ValidationError
 from api.config import DatabaseAddress, Settings
 from api.security.pii import ORIGINAL_KEY_ID, PiiCipher, _derive, parse_key_ring
 from scripts.db_connection import connect
-from scripts.migrate import drop_database, migrate
 from scripts.reencrypt_pii import reencrypt
-from tests.support.ledger import error_code, new_user, query
+from tests.support.ledger import error_code, new_user, query, scratch_database
 
 ORIGINAL = base64.b64encode(b"o" * 32).decode()
 SECOND = base64.b64encode(b"s" * 32).decode()
@@ -82,12 +80,8 @@ class TestKeyRing:
 @pytest.fixture(scope="module")
 def scratch(admin_url: str) -> Iterator[DatabaseAddress]:
     """A database of its own: the rotation rewrites every user's ciphertext."""
-    name = f"bank_pii_{secrets.token_hex(4)}"
-    migrate(admin_url, database=name)
-    try:
-        yield DatabaseAddress.from_url(admin_url).with_database(name)
-    finally:
-        drop_database(admin_url, name)
+    with scratch_database(admin_url, "pii") as address:
+        yield address
 
 
 class TestReencryption:

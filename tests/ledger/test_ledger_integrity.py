@@ -16,7 +16,6 @@ import pytest
 from api.config import DatabaseAddress
 from scripts import audit_anchor
 from scripts.db_connection import connect
-from scripts.migrate import drop_database, migrate
 from tests.support.ledger import (
     aconnect,
     aproc,
@@ -28,6 +27,7 @@ from tests.support.ledger import (
     open_account,
     proc,
     query,
+    scratch_database,
 )
 
 CURRENCY_STEP = {"JOD": Decimal("0.001"), "USD": Decimal("0.01"), "EUR": Decimal("0.01")}
@@ -36,12 +36,8 @@ CURRENCY_STEP = {"JOD": Decimal("0.001"), "USD": Decimal("0.01"), "EUR": Decimal
 @pytest.fixture
 def own_database(admin_url: str) -> Iterator[DatabaseAddress]:
     """A second, private migrated database for tests that deliberately corrupt it."""
-    name = f"bank_tamper_{secrets.token_hex(4)}"
-    migrate(admin_url, database=name)
-    try:
-        yield DatabaseAddress.from_url(admin_url).with_database(name)
-    finally:
-        drop_database(admin_url, name)
+    with scratch_database(admin_url, "tamper") as address:
+        yield address
 
 
 class TestDoubleEntry:

@@ -14,6 +14,7 @@ import pymysql
 from api import signatures
 from api.config import DatabaseAddress
 from api.signatures import Signature
+from scripts.migrate import drop_database, migrate
 
 # Signatures per server, database and user (each user sees only what it may execute).
 _SIGNATURES: dict[tuple[Any, ...], dict[str, Signature]] = {}
@@ -201,3 +202,16 @@ def currency_bounds(admin_conn: Any, currency: str, **values: str) -> Iterator[N
     finally:
         query(admin_conn, f"UPDATE currencies SET {assignments} WHERE code = %s",
               *saved.values(), currency)
+
+
+@contextmanager
+def scratch_database(admin_url: str, prefix: str, *, seed: bool = False
+                     ) -> Iterator[DatabaseAddress]:
+    """A migrated database of its own, dropped afterwards: for tests that rewrite or corrupt
+    data the rest of the suite shares (tampering, key rotation, the demo data)."""
+    name = f"bank_{prefix}_{secrets.token_hex(4)}"
+    migrate(admin_url, database=name, seed=seed)
+    try:
+        yield DatabaseAddress.from_url(admin_url).with_database(name)
+    finally:
+        drop_database(admin_url, name)
