@@ -452,7 +452,7 @@ class StaffActionRequest(RequestModel):
 
 class RoleChangeRequest(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"role": "teller", "reason": "hired at the Amman branch"}]})
+        {"role": "customer", "reason": "left the staff of the Amman branch"}]})
 
     role: Literal["customer", "teller", "manager", "auditor", "admin"]
     reason: Reason
