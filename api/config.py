@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     # the whole vw_ledger_integrity_check every M hours.
     integrity_check_seconds: float = Field(default=60.0, ge=0)
     integrity_full_check_hours: float = Field(default=168.0, gt=0)
+    # The audit chain's head saved outside the database (`python -m scripts.audit_anchor
+    # save --file ...`); when set, GET /audit/logs says whether the chain still extends it.
+    audit_anchor_file: Path | None = None
 
     jwt_secret: str = DEFAULT_JWT_SECRET
     jwt_algorithm: str = "HS256"

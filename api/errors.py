@@ -82,6 +82,7 @@ PROCEDURE_CODES: dict[str, ProcedureCode] = {
     "HOLD_NOT_ACTIVE": _ROW(409, "The hold was already released or captured."),
     "ACCOUNT_NOT_EMPTY": _ROW(
         409, "Move the balance out and release holds before closing the account."),
+    "NO_CHANGE": _ROW(409, "It is already in that state; nothing was changed."),
     "IMMUTABLE_RECORD": _ROW(409, "Ledger history and the audit log cannot be changed."),
     "INSUFFICIENT_FUNDS": _ROW(422, "Insufficient funds."),
     "ACCOUNT_FROZEN": _ROW(422, "The account is frozen."),

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+import anyio
 
 from api.config import Settings
 from api.errors import BankError, ServiceUnavailable
@@ -31,6 +35,37 @@ log = logging.getLogger("api.integrity")
 # or an incremental one after a long pause. Past these it is abandoned (and rolled back).
 FULL_CHECK_TIMEOUT_SECONDS = 600.0
 INCREMENTAL_CHECK_TIMEOUT_SECONDS = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class AuditAnchor:
+    """The audit chain's head as `scripts/audit_anchor.py save` wrote it, outside the database."""
+
+    last_id: int
+    last_hash: str
+    row_count: int
+    taken_at: str
+
+
+async def read_audit_anchor(path: Path | None) -> AuditAnchor | None:
+    """The configured anchor file, or None when none is configured.
+
+    A configured file that cannot be read or parsed raises AnchorUnreadable: the proof is
+    missing, which the caller reports as a failed comparison, not as "no anchor".
+    """
+    if path is None:
+        return None
+    try:
+        raw: dict[str, Any] = json.loads(await anyio.Path(path).read_text())
+        return AuditAnchor(last_id=int(raw["last_id"]), last_hash=str(raw["last_hash"]),
+                           row_count=int(raw["row_count"]), taken_at=str(raw["taken_at"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.error("the audit anchor %s cannot be read: %s", path, exc)
+        raise AnchorUnreadable(f"the configured anchor file cannot be read ({path.name})") from exc
+
+
+class AnchorUnreadable(Exception):
+    """The configured audit anchor file is missing or malformed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -406,6 +406,76 @@ class Ledger:
                                min_amount=min_amount, max_amount=max_amount,
                                before_id=before_id, limit=limit)
 
+    # -- staff controls and the audit trail -----------------------------------------------
+
+    async def admin_list_users(
+        self, *, role: str | None, status: str | None, kyc_status: str | None,
+        username_prefix: str | None, before_id: int | None, limit: int, viewer_id: int,
+        session_id: str,
+    ) -> list[Row]:
+        return await self.rows("sp_admin_list_users", role=role, status=status,
+                               kyc_status=kyc_status, username_prefix=username_prefix,
+                               before_id=before_id, limit=limit, viewer_id=viewer_id,
+                               session_id=session_id)
+
+    async def admin_list_accounts(
+        self, *, user_id: int | None, status: str | None, currency: str | None,
+        account_type: str | None, before_id: int | None, limit: int, viewer_id: int,
+        session_id: str,
+    ) -> list[Row]:
+        return await self.rows("sp_admin_list_accounts", user_id=user_id, status=status,
+                               currency=currency, account_type=account_type,
+                               before_id=before_id, limit=limit, viewer_id=viewer_id,
+                               session_id=session_id)
+
+    async def admin_set_user_status(
+        self, *, user_id: int, status: str, reason: str, actor_id: int, session_id: str
+    ) -> Row:
+        return await self.one("sp_admin_set_user_status", user_id=user_id, status=status,
+                              reason=reason, actor_id=actor_id, session_id=session_id)
+
+    async def admin_end_sessions(
+        self, *, user_id: int, reason: str, actor_id: int, session_id: str
+    ) -> Row:
+        return await self.one("sp_admin_end_sessions", user_id=user_id, reason=reason,
+                              actor_id=actor_id, session_id=session_id)
+
+    async def admin_set_user_role(
+        self, *, user_id: int, role: str, reason: str, actor_id: int, session_id: str
+    ) -> Row:
+        return await self.one("sp_admin_set_user_role", user_id=user_id, role=role,
+                              reason=reason, actor_id=actor_id, session_id=session_id)
+
+    async def admin_set_user_kyc(
+        self, *, user_id: int, kyc_status: str, reason: str, actor_id: int, session_id: str
+    ) -> Row:
+        return await self.one("sp_admin_set_user_kyc", user_id=user_id, kyc_status=kyc_status,
+                              reason=reason, actor_id=actor_id, session_id=session_id)
+
+    async def admin_set_account_status(
+        self, *, account_id: int, status: str, reason: str, actor_id: int, session_id: str
+    ) -> Row:
+        return await self.one("sp_admin_set_account_status", account_id=account_id,
+                              status=status, reason=reason, actor_id=actor_id,
+                              session_id=session_id)
+
+    async def audit_log(
+        self, *, actor_user_id: int | None, table_name: str | None, row_id: int | None,
+        action: str | None, event: str | None, start: datetime | None, end: datetime | None,
+        before_id: int | None, limit: int, anchor_id: int | None, anchor_hash: str | None,
+        anchor_row_count: int | None, viewer_id: int, session_id: str,
+    ) -> tuple[list[Row], Row]:
+        """A page of audit rows, and the chain's verification from genesis to head."""
+        found, chain = await self.call(
+            "sp_list_audit_log", actor_user_id=actor_user_id, table_name=table_name,
+            row_id=row_id, action=action, event=event, from_=start, to=end,
+            before_id=before_id, limit=limit, anchor_id=anchor_id, anchor_hash=anchor_hash,
+            anchor_row_count=anchor_row_count, viewer_id=viewer_id, session_id=session_id,
+            result_sets=2)
+        if not chain:
+            raise BankError()
+        return found, chain[0]
+
 
 def _statement(procedure: str, args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
     """`CALL p(%s, ...)` with its arguments; bytes become X'..' hex literals in the text.

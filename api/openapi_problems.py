@@ -69,6 +69,16 @@ _ROUTE_PROBLEMS: dict[tuple[str, str], set[int]] = {
     ("GET", "/transactions/history"): {404},
     ("GET", "/transactions/{transaction_id}"): {404},
     ("POST", "/transactions/{transaction_id}/reverse"): {403, 404, 409, 422},
+    ("GET", "/admin/users"): {403, 422},
+    ("GET", "/admin/accounts"): {403, 422},
+    ("POST", "/admin/users/{user_id}/block"): {403, 404, 409, 422},
+    ("POST", "/admin/users/{user_id}/unblock"): {403, 404, 409, 422},
+    ("POST", "/admin/users/{user_id}/terminate-sessions"): {403, 404, 422},
+    ("POST", "/admin/users/{user_id}/role"): {403, 404, 409, 422},
+    ("POST", "/admin/users/{user_id}/kyc"): {403, 404, 409, 422},
+    ("POST", "/admin/accounts/{account_id}/freeze"): {403, 404, 409, 422},
+    ("POST", "/admin/accounts/{account_id}/unfreeze"): {403, 404, 409, 422},
+    ("GET", "/audit/logs"): {403, 422},
 }
 # Every money-moving route (it takes an Idempotency-Key) shares these outcomes.
 _MONEY_PROBLEMS = {403, 404, 409, 422, 423}

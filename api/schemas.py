@@ -8,6 +8,7 @@ decimal strings, never floats.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar, Literal, Self
@@ -15,6 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -434,3 +436,117 @@ class ReadyResponse(BaseModel):
     migrations: dict[str, Any]
     # The last background integrity check (vw_ledger_integrity_check), if one has run.
     integrity: dict[str, Any] | None = None
+
+
+# -- staff controls and the audit trail -------------------------------------------------
+
+Reason = Annotated[SafeText, Field(min_length=1, max_length=255)]
+
+
+class StaffActionRequest(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"reason": "account takeover reported by phone"}]})
+
+    reason: Reason
+
+
+class RoleChangeRequest(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"role": "customer", "reason": "left the staff of the Amman branch"}]})
+
+    role: Literal["customer", "teller", "manager", "auditor", "admin"]
+    reason: Reason
+
+
+class KycDecisionRequest(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"status": "verified", "reason": "passport checked at the counter"}]})
+
+    status: Literal["verified", "rejected"]
+    reason: Reason
+
+
+class StaffUserResponse(BaseModel):
+    """A user as staff see them: no hashes, and no personal data (it stays encrypted)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: int
+    username: str
+    role: str
+    status: str
+    kyc_status: str
+    mfa_enabled: bool
+    pin_set: bool = Field(validation_alias="has_pin")
+    failed_login_count: int
+    locked_until: UtcDateTime | None
+    last_login_at: UtcDateTime | None
+    active_sessions: int
+    created_at: UtcDateTime | None
+    updated_at: UtcDateTime | None
+    # How many sessions the act just ended (block, role change, terminate-sessions).
+    sessions_ended: int | None = None
+
+
+class StaffUserPage(BaseModel):
+    items: list[StaffUserResponse]
+    next_cursor: str | None
+
+
+class AccountPage(BaseModel):
+    items: list[AccountResponse]
+    next_cursor: str | None
+
+
+def _json_text(value: Any) -> Any:
+    """before_data / after_data are JSON stored as text (so the hash is reproducible)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+class AuditLogEntry(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: int
+    table_name: str
+    row_id: int
+    action: str
+    event: str | None
+    reason: str | None
+    actor_user_id: int | None
+    actor_username: str | None
+    db_user: str
+    before: Annotated[Any, BeforeValidator(_json_text)] = Field(validation_alias="before_data")
+    after: Annotated[Any, BeforeValidator(_json_text)] = Field(validation_alias="after_data")
+    created_at: UtcDateTime
+    prev_hash: str
+    row_hash: str
+
+
+class AuditChainStatus(BaseModel):
+    """The hash chain verified from genesis to head on this request."""
+
+    verified: bool
+    rows_checked: int
+    head_id: int
+    head_hash: str | None
+    first_broken_id: int | None
+    broken_reason: str | None
+
+
+class AuditAnchorStatus(BaseModel):
+    """The chain against the head saved outside the database (scripts/audit_anchor.py)."""
+
+    configured: bool
+    matches: bool | None = None
+    problem: str | None = None
+    last_id: int | None = None
+    last_hash: str | None = None
+    row_count: int | None = None
+    taken_at: str | None = None
+
+
+class AuditLogPage(BaseModel):
+    items: list[AuditLogEntry]
+    next_cursor: str | None
+    chain: AuditChainStatus
+    anchor: AuditAnchorStatus

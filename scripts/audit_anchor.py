@@ -37,7 +37,8 @@ GENESIS_HASH = "0" * 64
 _CHAIN_FROM = (
     "SELECT id, prev_hash, row_hash,"
     " row_hash = fn_audit_row_hash(prev_hash, id, table_name, row_id, action, actor_user_id,"
-    "                              db_user, before_data, after_data, created_at) AS intact"
+    "                              db_user, before_data, after_data, created_at, event, reason)"
+    " AS intact"
     " FROM audit_log WHERE id >= %s ORDER BY id"
 )
 

@@ -74,6 +74,15 @@ API_PROCEDURES: tuple[str, ...] = (
     "sp_reverse_transaction",
     "sp_get_transaction",
     "sp_list_transactions",
+    # staff controls and the audit trail
+    "sp_admin_list_users",
+    "sp_admin_list_accounts",
+    "sp_admin_set_user_status",
+    "sp_admin_end_sessions",
+    "sp_admin_set_user_role",
+    "sp_admin_set_user_kyc",
+    "sp_admin_set_account_status",
+    "sp_list_audit_log",
 )
 
 # Who may do what: the only place grants are declared. The migrator grants exactly this

@@ -46,7 +46,8 @@ UNION ALL
 SELECT 'audit_hash_mismatch', 'audit_log', l.id, NULL, NULL, NULL
 FROM audit_log l
 WHERE l.row_hash <> fn_audit_row_hash(l.prev_hash, l.id, l.table_name, l.row_id, l.action,
-                                      l.actor_user_id, l.db_user, l.before_data, l.after_data, l.created_at)
+                                      l.actor_user_id, l.db_user, l.before_data, l.after_data, l.created_at,
+                                      l.event, l.reason)
 UNION ALL
 SELECT 'audit_chain_broken', 'audit_log', l.id, NULL, NULL, NULL
 FROM audit_log l

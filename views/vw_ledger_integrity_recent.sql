@@ -61,7 +61,8 @@ SELECT 'audit_hash_mismatch', 'audit_log', l.id, NULL, NULL, NULL
 FROM integrity_scan_range r
 JOIN audit_log l ON l.id > r.from_audit_id AND l.id <= r.to_audit_id
 WHERE l.row_hash <> fn_audit_row_hash(l.prev_hash, l.id, l.table_name, l.row_id, l.action,
-                                      l.actor_user_id, l.db_user, l.before_data, l.after_data, l.created_at)
+                                      l.actor_user_id, l.db_user, l.before_data, l.after_data, l.created_at,
+                                      l.event, l.reason)
 UNION ALL
 SELECT 'audit_chain_broken', 'audit_log', l.id, NULL, NULL, NULL
 FROM integrity_scan_range r

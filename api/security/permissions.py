@@ -8,11 +8,23 @@
 | money:cash_any        |          |   x    |    x    |         |   x   |
 | transactions:read_any |          |   x    |    x    |    x    |   x   |
 | transactions:reverse  |          |        |    x    |         |   x   |
+| users:read_any        |          |   x    |    x    |    x    |   x   |
+| users:kyc             |          |   x    |    x    |         |   x   |
+| users:end_sessions    |          |        |    x    |         |   x   |
+| users:block           |          |        |         |         |   x   |
+| users:set_role        |          |        |         |         |   x   |
+| accounts:freeze       |          |        |    x    |         |   x   |
+| audit:read            |          |        |         |    x    |   x   |
 
 `accounts:own` opens and reads one's own accounts; `money:move_own` deposits to,
 withdraws from and transfers out of them. `money:cash_any` is the teller's counter:
 deposit to or withdraw from any customer's account. Everyone may read and edit their
 own profile, PIN and second factor. Auditors read everything and change nothing.
+Staff see users and accounts (`users:read_any`, `accounts:read_any`); KYC decisions are
+the counter's (`users:kyc`); managers freeze accounts and end a user's sessions; only
+admins block users and change roles; the audit trail is read by auditors and admins.
+Each staff act is re-checked in SQL against the actor's current role, and nobody acts on
+themself or on a user of their rank or above (admins on other admins excepted).
 """
 
 from __future__ import annotations
@@ -35,17 +47,27 @@ class Permission(StrEnum):
     MONEY_CASH_ANY = "money:cash_any"
     TRANSACTIONS_READ_ANY = "transactions:read_any"
     TRANSACTIONS_REVERSE = "transactions:reverse"
+    USERS_READ_ANY = "users:read_any"
+    USERS_KYC = "users:kyc"
+    USERS_END_SESSIONS = "users:end_sessions"
+    USERS_BLOCK = "users:block"
+    USERS_SET_ROLE = "users:set_role"
+    ACCOUNTS_FREEZE = "accounts:freeze"
+    AUDIT_READ = "audit:read"
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CUSTOMER: frozenset({P.ACCOUNTS_OWN, P.MONEY_MOVE_OWN}),
     Role.TELLER: frozenset({P.ACCOUNTS_OWN, P.ACCOUNTS_READ_ANY, P.MONEY_MOVE_OWN,
-                            P.MONEY_CASH_ANY, P.TRANSACTIONS_READ_ANY}),
+                            P.MONEY_CASH_ANY, P.TRANSACTIONS_READ_ANY, P.USERS_READ_ANY,
+                            P.USERS_KYC}),
     Role.MANAGER: frozenset({P.ACCOUNTS_OWN, P.ACCOUNTS_READ_ANY, P.MONEY_MOVE_OWN,
                              P.MONEY_CASH_ANY, P.TRANSACTIONS_READ_ANY,
-                             P.TRANSACTIONS_REVERSE}),
-    Role.AUDITOR: frozenset({P.ACCOUNTS_READ_ANY, P.TRANSACTIONS_READ_ANY}),
+                             P.TRANSACTIONS_REVERSE, P.USERS_READ_ANY, P.USERS_KYC,
+                             P.USERS_END_SESSIONS, P.ACCOUNTS_FREEZE}),
+    Role.AUDITOR: frozenset({P.ACCOUNTS_READ_ANY, P.TRANSACTIONS_READ_ANY, P.USERS_READ_ANY,
+                             P.AUDIT_READ}),
     Role.ADMIN: frozenset(Permission),
 }
 

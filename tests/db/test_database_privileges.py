@@ -165,7 +165,7 @@ class TestAllowList:
             "CALL sp_set_account_status(1, 'frozen', 'x', 1)",
             "CALL sp_place_hold(1, 1, 'x', NULL, 1)",
             "SELECT fn_audit_row_hash(REPEAT('0',64), 1, 't', 1, 'INSERT', NULL, 'x', NULL, '{}',"
-            " NOW(6))",
+            " NOW(6), NULL, NULL)",
         ],
     )
     def test_internal_helpers_are_refused_to_bank_app(

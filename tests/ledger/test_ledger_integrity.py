@@ -178,7 +178,8 @@ class TestImmutability:
             query(
                 conn,
                 "UPDATE audit_log SET row_hash = fn_audit_row_hash(prev_hash, id, table_name, "
-                "row_id, action, actor_user_id, db_user, before_data, after_data, created_at) "
+                "row_id, action, actor_user_id, db_user, before_data, after_data, created_at, "
+                "event, reason) "
                 "WHERE id = %s",
                 first,
             )
