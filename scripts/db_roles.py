@@ -74,6 +74,10 @@ API_PROCEDURES: tuple[str, ...] = (
     "sp_reverse_transaction",
     "sp_get_transaction",
     "sp_list_transactions",
+    # exchange rates
+    "sp_list_fx_rates",
+    "sp_fx_quote",
+    "sp_publish_fx_rate",
 )
 
 # Who may do what: the only place grants are declared. The migrator grants exactly this

@@ -8,11 +8,13 @@
 | money:cash_any        |          |   x    |    x    |         |   x   |
 | transactions:read_any |          |   x    |    x    |    x    |   x   |
 | transactions:reverse  |          |        |    x    |         |   x   |
+| fx:publish            |          |        |    x    |         |   x   |
 
 `accounts:own` opens and reads one's own accounts; `money:move_own` deposits to,
 withdraws from and transfers out of them. `money:cash_any` is the teller's counter:
 deposit to or withdraw from any customer's account. Everyone may read and edit their
 own profile, PIN and second factor. Auditors read everything and change nothing.
+`fx:publish` publishes exchange rates; anyone signed in reads rates and quotes.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Permission(StrEnum):
     MONEY_CASH_ANY = "money:cash_any"
     TRANSACTIONS_READ_ANY = "transactions:read_any"
     TRANSACTIONS_REVERSE = "transactions:reverse"
+    FX_PUBLISH = "fx:publish"
 
 
 P = Permission
@@ -44,7 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                             P.MONEY_CASH_ANY, P.TRANSACTIONS_READ_ANY}),
     Role.MANAGER: frozenset({P.ACCOUNTS_OWN, P.ACCOUNTS_READ_ANY, P.MONEY_MOVE_OWN,
                              P.MONEY_CASH_ANY, P.TRANSACTIONS_READ_ANY,
-                             P.TRANSACTIONS_REVERSE}),
+                             P.TRANSACTIONS_REVERSE, P.FX_PUBLISH}),
     Role.AUDITOR: frozenset({P.ACCOUNTS_READ_ANY, P.TRANSACTIONS_READ_ANY}),
     Role.ADMIN: frozenset(Permission),
 }
