@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from tests.support.app import Bank, Person
 
 
-async def publish(bank: Bank, who: Person, rate: str, **extra: str) -> tuple[int, dict]:
+async def publish(bank: Bank, who: Person, rate: str, **extra: str) -> tuple[int, dict[str, Any]]:
     response = await bank.client.post("/fx/rates", headers=who.auth, json={
         "base_currency": "JOD", "quote_currency": "USD", "rate": rate, **extra})
     return response.status_code, response.json()
