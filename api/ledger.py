@@ -476,6 +476,27 @@ class Ledger:
             raise BankError()
         return found, chain[0]
 
+    # -- exchange rates ------------------------------------------------------------------
+
+    async def fx_rates(self, *, session_id: str, user_id: int, at: datetime | None) -> list[Row]:
+        return await self.rows("sp_list_fx_rates", session_id=session_id, user_id=user_id, at=at)
+
+    async def fx_quote(
+        self, *, from_currency: str, to_currency: str, amount: Decimal, session_id: str,
+        user_id: int,
+    ) -> Row:
+        return await self.one("sp_fx_quote", from_=from_currency, to=to_currency, amount=amount,
+                              session_id=session_id, user_id=user_id)
+
+    async def publish_fx_rate(
+        self, *, base_currency: str, quote_currency: str, rate: Decimal,
+        valid_from: datetime | None, reason: str | None, actor_id: int, session_id: str,
+    ) -> list[Row]:
+        """The rows written: the pair asked for first, then the pairs derived from it."""
+        return await self.rows("sp_publish_fx_rate", base_currency=base_currency,
+                               quote_currency=quote_currency, rate=rate, valid_from=valid_from,
+                               reason=reason, actor_id=actor_id, session_id=session_id)
+
 
 def _statement(procedure: str, args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
     """`CALL p(%s, ...)` with its arguments; bytes become X'..' hex literals in the text.

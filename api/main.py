@@ -29,7 +29,7 @@ from api.ledger import Ledger
 from api.observability import Metrics, RequestContextMiddleware, configure_logging
 from api.openapi_problems import document_problems
 from api.ratelimit import RateLimits
-from api.routes import accounts, admin, audit, auth, operations, transactions, users
+from api.routes import accounts, admin, audit, auth, fx, operations, transactions, users
 from api.security.pii import PiiCipher
 from api.security.proxies import trust_forwarding_proxies
 from api.security_headers import SecurityHeadersMiddleware
@@ -47,7 +47,7 @@ A thin async layer over a double-entry ledger kept in MariaDB/MySQL stored proce
 
 
 # The API's routers, in the order the OpenAPI document lists them.
-ROUTERS = [module.router for module in (auth, users, accounts, transactions, admin, audit,
+ROUTERS = [module.router for module in (auth, users, accounts, transactions, fx, admin, audit,
                                           operations)]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
@@ -34,6 +35,7 @@ from api.fields import (
     Email,
     FullName,
     Id,
+    Instant,
     NewPassword,
     Password,
     Phone,
@@ -424,6 +426,79 @@ class BatchTransferResponse(BaseModel):
 class TransactionPage(BaseModel):
     items: list[TransactionResponse]
     next_cursor: str | None
+
+
+# -- exchange rates ---------------------------------------------------------------------
+
+# Units of the quote currency per unit of the base: above zero, at most 10 decimals.
+FxRateValue = Annotated[Decimal, Field(gt=0, lt=1000000, max_digits=16, decimal_places=10,
+                                       examples=["1.4100"])]
+
+
+class FxRateResponse(BaseModel):
+    """One currency pair: the rate in force, how it was derived, and the next one scheduled."""
+
+    base_currency: str
+    quote_currency: str
+    rate: Decimal
+    mid_rate: Decimal | None = None
+    spread: Decimal
+    valid_from: UtcDateTime
+    next_rate: Decimal | None = None
+    next_valid_from: UtcDateTime | None = None
+
+
+class FxPublishRequest(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"base_currency": "JOD", "quote_currency": "USD", "rate": "1.4150",
+         "valid_from": "2026-01-31T08:00:00Z", "reason": "central bank fixing"}]})
+
+    base_currency: CurrencyCode
+    quote_currency: CurrencyCode
+    rate: FxRateValue
+    valid_from: Instant | None = None
+    reason: Annotated[SafeText, Field(min_length=1, max_length=255)] | None = None
+
+
+class FxPublishedRate(BaseModel):
+    id: int
+    base_currency: str
+    quote_currency: str
+    rate: Decimal
+    mid_rate: Decimal | None
+    spread: Decimal
+    valid_from: UtcDateTime
+    published_by: int | None
+    reason: str | None
+    created_at: UtcDateTime
+
+
+class FxPublishResponse(BaseModel):
+    """The rate published and the pairs derived from it through JOD, all at one valid_from."""
+
+    published: FxPublishedRate
+    derived: list[FxPublishedRate]
+
+
+class FxQuoteResponse(FromRow):
+    """What a transfer to another customer would post now; the quote reserves nothing."""
+
+    money = {"amount": "from_currency", "fee": "from_currency",
+             "total_debited": "from_currency", "converted_amount": "to_currency"}
+
+    from_currency: str
+    to_currency: str
+    amount: Money
+    rate: Decimal
+    converted_amount: Money
+    fee: Money
+    total_debited: Money
+    rate_valid_from: UtcDateTime | None
+    quoted_at: UtcDateTime
+    expires_at: UtcDateTime
+    valid_seconds: int
+    guarantee: str = ("A transfer posts at the rate in force when it posts; this quote holds "
+                      "until expires_at unless a new rate is published before then.")
 
 
 class HealthResponse(BaseModel):

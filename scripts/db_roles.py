@@ -83,6 +83,10 @@ API_PROCEDURES: tuple[str, ...] = (
     "sp_admin_set_user_kyc",
     "sp_admin_set_account_status",
     "sp_list_audit_log",
+    # exchange rates
+    "sp_list_fx_rates",
+    "sp_fx_quote",
+    "sp_publish_fx_rate",
 )
 
 # Who may do what: the only place grants are declared. The migrator grants exactly this

@@ -15,6 +15,7 @@
 | users:set_role        |          |        |         |         |   x   |
 | accounts:freeze       |          |        |    x    |         |   x   |
 | audit:read            |          |        |         |    x    |   x   |
+| fx:publish            |          |        |    x    |         |   x   |
 
 `accounts:own` opens and reads one's own accounts; `money:move_own` deposits to,
 withdraws from and transfers out of them. `money:cash_any` is the teller's counter:
@@ -25,6 +26,7 @@ the counter's (`users:kyc`); managers freeze accounts and end a user's sessions;
 admins block users and change roles; the audit trail is read by auditors and admins.
 Each staff act is re-checked in SQL against the actor's current role, and nobody acts on
 themself or on a user of their rank or above (admins on other admins excepted).
+`fx:publish` publishes exchange rates; anyone signed in reads rates and quotes.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Permission(StrEnum):
     USERS_SET_ROLE = "users:set_role"
     ACCOUNTS_FREEZE = "accounts:freeze"
     AUDIT_READ = "audit:read"
+    FX_PUBLISH = "fx:publish"
 
 
 P = Permission
@@ -65,7 +68,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MANAGER: frozenset({P.ACCOUNTS_OWN, P.ACCOUNTS_READ_ANY, P.MONEY_MOVE_OWN,
                              P.MONEY_CASH_ANY, P.TRANSACTIONS_READ_ANY,
                              P.TRANSACTIONS_REVERSE, P.USERS_READ_ANY, P.USERS_KYC,
-                             P.USERS_END_SESSIONS, P.ACCOUNTS_FREEZE}),
+                             P.USERS_END_SESSIONS, P.ACCOUNTS_FREEZE, P.FX_PUBLISH}),
     Role.AUDITOR: frozenset({P.ACCOUNTS_READ_ANY, P.TRANSACTIONS_READ_ANY, P.USERS_READ_ANY,
                              P.AUDIT_READ}),
     Role.ADMIN: frozenset(Permission),

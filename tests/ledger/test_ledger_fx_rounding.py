@@ -135,10 +135,10 @@ class TestDustAttack:
         with currency_bounds(admin_conn, "JOD", min_fx_amount="0.001"), \
                 currency_bounds(admin_conn, "EUR", min_fx_amount="0.01"):
             there = [{"to_account_number": eur["account_number"], "amount": "0.008"}] * 1000
-            batch(app_conn, jod["id"], json.dumps(there))  # 0.0104 EUR each, credited 0.01
+            batch(app_conn, jod["id"], json.dumps(there))  # 0.01048 EUR each, credited 0.01
             assert balance(admin_conn, eur["id"]) == Decimal("10.00")
             back = [{"to_account_number": jod["account_number"], "amount": "0.01"}] * 1000
-            batch(app_conn, eur["id"], json.dumps(back))  # 0.00769 JOD each, credited 0.007
+            batch(app_conn, eur["id"], json.dumps(back))  # 0.00763 JOD each, credited 0.007
         assert balance(admin_conn, eur["id"]) == 0
         assert balance(admin_conn, jod["id"]) == Decimal("7.000")  # was 8.000: no gain
         assert integrity_problems(admin_conn) == []

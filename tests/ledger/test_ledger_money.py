@@ -208,9 +208,9 @@ class TestFx:
             ("JOD", "USD", "100.000", "141.00"),  # 100 * 1.41
             ("JOD", "USD", "1.500", "2.11"),  # 2.115 rounds down, in the bank's favour
             ("JOD", "USD", "1.234", "1.73"),  # 1.73994
-            ("USD", "EUR", "10.01", "9.20"),  # 9.2092
-            ("EUR", "JOD", "1.01", "0.776"),  # 0.77669: JOD keeps three decimals
-            ("USD", "JOD", "1.01", "0.716"),  # 0.71609
+            ("USD", "EUR", "10.01", "9.30"),  # 9.30007: 1.31 / 1.41 through JOD
+            ("EUR", "JOD", "1.01", "0.770"),  # 0.77099: JOD keeps three decimals
+            ("USD", "JOD", "1.01", "0.716"),  # 0.71631
         ],
     )
     def test_conversion_rounds_to_the_target_exponent(
@@ -244,7 +244,9 @@ class TestFx:
                 "principal",
                 "principal",
             ]
-        assert balance(admin_conn, eur["id"]) == Decimal("129.72")  # 141.00 * 0.92
+        # 141.00 * 0.9290780141 (1.31 / 1.41 through JOD, truncated to 10 places in the bank's
+        # favour): 130.9999999881, credited 130.99
+        assert balance(admin_conn, eur["id"]) == Decimal("130.99")
         sheet = query(
             admin_conn,
             "SELECT currency, SUM(balance) AS net FROM vw_balance_sheet GROUP BY currency",
