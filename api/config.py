@@ -133,6 +133,15 @@ class Settings(BaseSettings):
     # `uvicorn --no-proxy-headers`, so uvicorn does not apply them itself).
     trusted_proxies: str = ""
 
+    # Outgoing mail (one-time codes). Unset host: messages go to the in-app inbox instead.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "Bank <no-reply@bank.example>"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+
     cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:8000"])
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
 

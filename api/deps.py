@@ -23,6 +23,7 @@ from api.config import Settings
 from api.errors import AccountNotFound, Forbidden, NotAuthenticated
 from api.ledger import Ledger
 from api.money import Currencies as CurrencyTable
+from api.notify import Notifier
 from api.ratelimit import RateLimits
 from api.security.permissions import Permission, role_can
 from api.security.pii import PiiCipher
@@ -54,6 +55,11 @@ async def _pii(request: Request) -> PiiCipher:
     return pii
 
 
+async def _notifier(request: Request) -> Notifier:
+    notifier: Notifier = request.app.state.notifier
+    return notifier
+
+
 async def _currencies(request: Request) -> CurrencyTable:
     ledger: Ledger = request.app.state.ledger
     return await ledger.currencies()
@@ -64,6 +70,7 @@ LedgerDep = Annotated[Ledger, Depends(_ledger)]
 LimitsDep = Annotated[RateLimits, Depends(_limits)]
 PiiDep = Annotated[PiiCipher, Depends(_pii)]
 Currencies = Annotated[CurrencyTable, Depends(_currencies)]
+NotifierDep = Annotated[Notifier, Depends(_notifier)]
 
 
 async def client_ip(request: Request) -> str:

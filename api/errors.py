@@ -72,6 +72,7 @@ PROCEDURE_CODES: dict[str, ProcedureCode] = {
         403, "Money leaves an account only once its owner's identity is verified."),
     "USER_NOT_FOUND": _ROW(404, "User not found.", False),
     "HOLD_NOT_FOUND": _ROW(404, "Hold not found.", False),
+    "NOTIFICATION_NOT_FOUND": _ROW(404, "Notification not found.", False),
     "IDEMPOTENCY_CONFLICT": _ROW(
         409, "This Idempotency-Key was already used with a different request."),
     "ALREADY_REVERSED": _ROW(409, "The transaction has already been reversed."),

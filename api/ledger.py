@@ -476,6 +476,28 @@ class Ledger:
             raise BankError()
         return found, chain[0]
 
+    # -- notifications --------------------------------------------------------------------
+
+    async def add_notification(
+        self, *, session_id: str, user_id: int, kind: str, title: str, body: str,
+        transaction_id: int | None,
+    ) -> Row:
+        return await self.one("sp_add_notification", session_id=session_id, user_id=user_id,
+                              kind=kind, title=title, body=body, transaction_id=transaction_id)
+
+    async def notifications(
+        self, *, session_id: str, user_id: int, unread_only: bool, before_id: int | None,
+        limit: int,
+    ) -> list[Row]:
+        return await self.rows("sp_list_notifications", session_id=session_id, user_id=user_id,
+                               unread_only=unread_only, before_id=before_id, limit=limit)
+
+    async def mark_notification_read(
+        self, *, session_id: str, user_id: int, notification_id: int
+    ) -> Row:
+        return await self.one("sp_mark_notification_read", session_id=session_id,
+                              user_id=user_id, notification_id=notification_id)
+
     # -- exchange rates ------------------------------------------------------------------
 
     async def fx_rates(self, *, session_id: str, user_id: int, at: datetime | None) -> list[Row]:

@@ -26,10 +26,21 @@ from api.errors import (
 )
 from api.integrity import IntegrityMonitor
 from api.ledger import Ledger
+from api.notify import notifier_for
 from api.observability import Metrics, RequestContextMiddleware, configure_logging
 from api.openapi_problems import document_problems
 from api.ratelimit import RateLimits
-from api.routes import accounts, admin, audit, auth, fx, operations, transactions, users
+from api.routes import (
+    accounts,
+    admin,
+    audit,
+    auth,
+    fx,
+    notifications,
+    operations,
+    transactions,
+    users,
+)
 from api.security.pii import PiiCipher
 from api.security.proxies import trust_forwarding_proxies
 from api.security_headers import SecurityHeadersMiddleware
@@ -47,8 +58,8 @@ A thin async layer over a double-entry ledger kept in MariaDB/MySQL stored proce
 
 
 # The API's routers, in the order the OpenAPI document lists them.
-ROUTERS = [module.router for module in (auth, users, accounts, transactions, fx, admin, audit,
-                                          operations)]
+ROUTERS = [module.router for module in (auth, users, accounts, transactions, fx, notifications,
+                                          admin, audit, operations)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -89,6 +100,7 @@ def _lifespan(
         await database.start()
         app.state.ledger = Ledger(database, metrics=metrics,
                                   retry_attempts=settings.db_retry_attempts)
+        app.state.notifier = notifier_for(settings, app.state.ledger)
         app.state.integrity = IntegrityMonitor(app.state.ledger, settings, metrics)
         app.state.integrity.start()
         try:

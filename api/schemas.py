@@ -501,6 +501,29 @@ class FxQuoteResponse(FromRow):
                       "until expires_at unless a new rate is published before then.")
 
 
+class NotificationResponse(BaseModel):
+    id: int
+    kind: str
+    title: str
+    body: str
+    transaction_id: int | None
+    created_at: UtcDateTime
+    read_at: UtcDateTime | None
+    read: bool
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_flag(cls, row: Any) -> Any:
+        if isinstance(row, Mapping) and "read" not in row:
+            return {**row, "read": row.get("read_at") is not None}
+        return row
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationResponse]
+    next_cursor: str | None
+
+
 class HealthResponse(BaseModel):
     status: str
 

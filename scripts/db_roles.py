@@ -83,6 +83,10 @@ API_PROCEDURES: tuple[str, ...] = (
     "sp_admin_set_user_kyc",
     "sp_admin_set_account_status",
     "sp_list_audit_log",
+    # notifications
+    "sp_add_notification",
+    "sp_list_notifications",
+    "sp_mark_notification_read",
     # exchange rates
     "sp_list_fx_rates",
     "sp_fx_quote",
