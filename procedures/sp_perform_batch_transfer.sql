@@ -6,7 +6,9 @@
 -- sp_perform_transfer (ownership, KYC, status, amount and its currency bounds,
 -- per-transaction and daily limits, funds, FX only from the minimum amount up, at the rate
 -- in force rounded DOWN to the payee's exponent), with limits and funds checked cumulatively
--- in item order. An error names the first failing item: 'CODE: transfers[i]: ...'.
+-- in item order (fn_debit_error per item and over the running total; fn_amount_error; an
+-- inactive currency on either side is UNKNOWN_CURRENCY). An error names the first failing
+-- item: 'CODE: transfers[i]: ...'. A refused request whose key is known replays instead.
 -- Parameters:
 --   p_from_account_id  the sender's account
 --   p_items            JSON array of {"to_account_number", "amount", "description"?}
@@ -19,7 +21,7 @@
 -- Errors: BATCH_EMPTY, BATCH_TOO_LARGE, INVALID_ARGUMENT, SESSION_REVOKED, FORBIDDEN,
 --         ACCOUNT_NOT_FOUND, KYC_REQUIRED, SAME_ACCOUNT, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE,
 --         LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN,
---         ACCOUNT_CLOSED, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL, IDEMPOTENCY_CONFLICT,
+--         ACCOUNT_CLOSED, UNKNOWN_CURRENCY, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL, IDEMPOTENCY_CONFLICT,
 --         BALANCE_OUT_OF_RANGE.
 -- Example: CALL sp_perform_batch_transfer(7, '[{"to_account_number":"123456789012","amount":"5.000"}]',
 --                                         'payroll', 'batch-1', 42, NULL, 42);
@@ -42,6 +44,7 @@ proc: BEGIN
     DECLARE v_exponent INT;
     DECLARE v_max_amount DECIMAL(20,4);
     DECLARE v_min_fx DECIMAL(20,4);
+    DECLARE v_active BOOLEAN;
     DECLARE v_kyc VARCHAR(16);
     DECLARE v_status VARCHAR(8);
     DECLARE v_balance DECIMAL(20,4);
@@ -61,7 +64,7 @@ proc: BEGIN
     DECLARE v_fx_items INT;
     DECLARE v_bad_index INT DEFAULT NULL;
     DECLARE v_bad_code VARCHAR(32) DEFAULT NULL;
-    DECLARE v_message VARCHAR(512);
+    DECLARE v_message VARCHAR(512) DEFAULT NULL;
     DECLARE c_lock CURSOR FOR
         SELECT a.id FROM accounts a
         WHERE a.id = p_from_account_id
@@ -107,10 +110,10 @@ proc: BEGIN
     END LOOP;
     CLOSE c_lock;
 
-    SELECT a.user_id, a.currency, c.exponent, c.max_amount, c.min_fx_amount, u.kyc_status, a.status,
+    SELECT a.user_id, a.currency, c.exponent, c.max_amount, c.min_fx_amount, c.is_active, u.kyc_status, a.status,
            a.balance, a.available_balance, a.overdraft_limit,
            a.per_transaction_limit, a.daily_limit, IF(a.daily_spent_date = CURDATE(), a.daily_spent, 0)
-      INTO v_from_user, v_currency, v_exponent, v_max_amount, v_min_fx, v_kyc, v_status,
+      INTO v_from_user, v_currency, v_exponent, v_max_amount, v_min_fx, v_active, v_kyc, v_status,
            v_balance, v_available, v_overdraft, v_txn_limit, v_daily_limit, v_spent
     FROM accounts a JOIN currencies c ON c.code = a.currency JOIN users u ON u.id = a.user_id
     WHERE a.id = p_from_account_id AND a.kind = 'customer';
@@ -118,19 +121,12 @@ proc: BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
     END IF;
 
-    CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
-    IF v_found THEN
-        COMMIT;
-        LEAVE proc;
-    END IF;
-
+    -- The first broken rule is not raised at once: a refused request that is the retry of
+    -- one that passed replays it (the key is looked up under the locks, below).
     IF v_kyc <> 'verified' THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'KYC_REQUIRED: money leaves an account only once its owner is verified';
-    END IF;
-    IF v_status = 'frozen' THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_FROZEN: the sending account is frozen';
-    ELSEIF v_status = 'closed' THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_CLOSED: the sending account is closed';
+        SET v_message = 'KYC_REQUIRED: money leaves an account only once its owner is verified';
+    ELSE
+        SET v_message = fn_debit_error(v_status, v_active, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
     END IF;
 
     -- Every per-item rule at once; the first failing item (in batch order) is reported.
@@ -145,9 +141,12 @@ proc: BEGIN
                    WHEN fn_amount_error(CAST(j.amount AS DECIMAL(38,12)), v_exponent, FALSE, v_max_amount) IS NOT NULL
                         THEN IF(fn_amount_error(CAST(j.amount AS DECIMAL(38,12)), v_exponent, FALSE, NULL) IS NULL,
                                 'AMOUNT_OUT_OF_RANGE', 'INVALID_AMOUNT')
-                   WHEN CAST(j.amount AS DECIMAL(38,12)) > v_txn_limit THEN 'LIMIT_EXCEEDED'
-                   WHEN a.status = 'frozen' THEN 'ACCOUNT_FROZEN'
-                   WHEN a.status = 'closed' THEN 'ACCOUNT_CLOSED'
+                   WHEN fn_debit_error(NULL, NULL, CAST(j.amount AS DECIMAL(38,12)), v_txn_limit,
+                                       NULL, NULL, NULL, NULL, NULL) IS NOT NULL THEN 'LIMIT_EXCEEDED'
+                   -- The receiving side: its status and its currency.
+                   WHEN fn_debit_error(a.status, tc.is_active, NULL, NULL, NULL, NULL, NULL, NULL, NULL) IS NOT NULL
+                        THEN SUBSTRING_INDEX(fn_debit_error(a.status, tc.is_active, NULL, NULL, NULL, NULL,
+                                                            NULL, NULL, NULL), _utf8mb4':' COLLATE utf8mb4_unicode_ci, 1)
                    WHEN a.currency <> v_currency AND fx.rate IS NULL THEN 'FX_RATE_UNAVAILABLE'
                    WHEN a.currency <> v_currency AND CAST(j.amount AS DECIMAL(38,12)) < v_min_fx
                         THEN 'FX_AMOUNT_TOO_SMALL'
@@ -170,7 +169,7 @@ proc: BEGIN
                                             OR (n.valid_from = r.valid_from AND n.id > r.id)))) fx
                ON fx.quote_currency = a.currency AND a.currency <> v_currency
     ) checked
-    WHERE code IS NOT NULL
+    WHERE code IS NOT NULL AND v_message IS NULL
     ORDER BY idx
     LIMIT 1;
     IF v_bad_code IS NOT NULL THEN
@@ -186,7 +185,15 @@ proc: BEGIN
             WHEN 'LIMIT_EXCEEDED' THEN 'amount is over the per-transaction limit'
             WHEN 'ACCOUNT_FROZEN' THEN 'the receiving account is frozen'
             WHEN 'ACCOUNT_CLOSED' THEN 'the receiving account is closed'
+            WHEN 'UNKNOWN_CURRENCY' THEN 'the receiving account''s currency is no longer supported'
             ELSE 'no exchange rate for this currency pair' END);
+    END IF;
+    IF v_message IS NOT NULL THEN
+        CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
+        IF v_found THEN
+            COMMIT;
+            LEAVE proc;
+        END IF;
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
     END IF;
 
@@ -194,7 +201,7 @@ proc: BEGIN
         DECLARE EXIT HANDLER FOR 1062 SET v_duplicate = TRUE;
         INSERT INTO transactions (reference, type, status, amount, currency, from_account_id,
                                   initiator_id, idempotency_key, request_hash, description, created_at)
-        VALUES (CONCAT('TX', LPAD(HEX(UUID_SHORT()), 16, '0')), 'batch', 'completed', 0, v_currency,
+        VALUES (fn_new_reference(), 'batch', 'completed', 0, v_currency,
                 p_from_account_id, p_actor_id, p_idempotency_key, v_hash, p_description, NOW(6));
     END;
     IF v_duplicate THEN
@@ -209,7 +216,7 @@ proc: BEGIN
     INSERT INTO transactions (reference, type, status, amount, currency, from_account_id, to_account_id,
                               target_amount, target_currency, fx_rate, initiator_id, description,
                               parent_id, created_at)
-    SELECT CONCAT('TX', LPAD(HEX(UUID_SHORT()), 16, '0')), 'transfer', 'completed', j.amount, v_currency,
+    SELECT fn_new_reference(), 'transfer', 'completed', j.amount, v_currency,
            p_from_account_id, a.id,
            IF(a.currency = v_currency, j.amount, TRUNCATE(j.amount * (
                SELECT r.rate FROM fx_rates r
@@ -231,11 +238,14 @@ proc: BEGIN
     ORDER BY j.idx;
 
     -- Limits and funds, cumulatively in item order.
-    SELECT item, IF(running > v_daily_limit - v_spent, 'DAILY_LIMIT_EXCEEDED', 'INSUFFICIENT_FUNDS')
+    SELECT item, SUBSTRING_INDEX(fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
+                                                running, v_available, v_overdraft),
+                                 _utf8mb4':' COLLATE utf8mb4_unicode_ci, 1)
       INTO v_bad_index, v_bad_code
     FROM (SELECT ROW_NUMBER() OVER (ORDER BY t.id) AS item, SUM(t.amount) OVER (ORDER BY t.id) AS running
           FROM transactions t WHERE t.parent_id = v_parent_id) r
-    WHERE running > v_daily_limit - v_spent OR v_available - running < -v_overdraft
+    WHERE fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
+                         running, v_available, v_overdraft) IS NOT NULL
     ORDER BY item
     LIMIT 1;
     IF v_bad_code IS NOT NULL THEN
