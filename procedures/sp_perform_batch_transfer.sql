@@ -2,7 +2,9 @@
 -- A parent transaction (type 'batch', no entries of its own, amount = the sum) carries the
 -- idempotency key; each item becomes a child transfer. The batch is posted set-wise: one
 -- lock pass (sender and all payees, ascending id), one validation query over the items,
--- one INSERT per kind of row, one UPDATE per side, one commit. The rules are those of
+-- the children and their legs built in tmp_journal_txns and tmp_journal_legs, and
+-- sp_post_journal (FX position accounts locked after the customers; replay; one INSERT
+-- per kind of row, one UPDATE for all balances, one commit). The rules are those of
 -- sp_perform_transfer (ownership, KYC, status, amount and its currency bounds,
 -- per-transaction and daily limits, funds, FX only from the minimum amount up, at the rate
 -- in force rounded DOWN to the payee's exponent), with limits and funds checked cumulatively
@@ -55,13 +57,10 @@ proc: BEGIN
     DECLARE v_spent DECIMAL(20,4);
     DECLARE v_total DECIMAL(20,4);
     DECLARE v_parent_id BIGINT UNSIGNED;
-    DECLARE v_found BOOLEAN DEFAULT FALSE;
     DECLARE v_hash BINARY(32);
-    DECLARE v_duplicate BOOLEAN DEFAULT FALSE;
     DECLARE v_done BOOLEAN DEFAULT FALSE;
     DECLARE v_account BIGINT UNSIGNED;
     DECLARE v_locked INT;
-    DECLARE v_fx_items INT;
     DECLARE v_bad_index INT DEFAULT NULL;
     DECLARE v_bad_code VARCHAR(32) DEFAULT NULL;
     DECLARE v_message VARCHAR(512) DEFAULT NULL;
@@ -188,142 +187,82 @@ proc: BEGIN
             WHEN 'UNKNOWN_CURRENCY' THEN 'the receiving account''s currency is no longer supported'
             ELSE 'no exchange rate for this currency pair' END);
     END IF;
-    IF v_message IS NOT NULL THEN
-        CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
-        IF v_found THEN
-            COMMIT;
-            LEAVE proc;
+    CALL sp_journal_reset();
+    IF v_message IS NULL THEN
+        -- The children, in item order, at the rate in force rounded DOWN to the payee's exponent.
+        INSERT INTO tmp_journal_txns (seq, type, amount, currency, from_account_id, to_account_id,
+                                      target_amount, target_currency, fx_rate, description,
+                                      event_type, event_user_id, event_payload)
+        SELECT x.idx, 'transfer', x.amount, v_currency, p_from_account_id, x.to_id, x.target,
+               x.to_currency, x.rate, IFNULL(x.description, p_description),
+               'transaction.transfer', v_from_user,
+               JSON_OBJECT('transaction_id', 0, 'batch_id', 0, 'from_account_id', p_from_account_id,
+                           'to_account_id', x.to_id, 'amount', CAST(x.amount AS CHAR),
+                           'currency', v_currency, 'target_amount', CAST(x.target AS CHAR),
+                           'target_currency', x.to_currency)
+        FROM (SELECT r.idx, r.amount, r.description, r.to_id, r.to_currency, r.rate,
+                     CAST(TRUNCATE(r.amount * r.rate, r.exponent) AS DECIMAL(20,4)) AS target
+              FROM (SELECT j.idx, CAST(j.amount AS DECIMAL(20,4)) AS amount, j.description,
+                           a.id AS to_id, a.currency AS to_currency, tc.exponent,
+                           IF(a.currency = v_currency, 1, (
+                               SELECT f.rate FROM fx_rates f
+                               WHERE f.base_currency = v_currency AND f.quote_currency = a.currency
+                                 AND f.valid_from <= NOW(6)
+                               ORDER BY f.valid_from DESC, f.id DESC LIMIT 1)) AS rate
+                    FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
+                             idx FOR ORDINALITY,
+                             n VARCHAR(64) PATH '$.to_account_number',
+                             amount DECIMAL(38,12) PATH '$.amount',
+                             description VARCHAR(255) PATH '$.description')) j
+                    JOIN accounts a ON a.account_number = j.n AND a.kind = 'customer'
+                    JOIN currencies tc ON tc.code = a.currency) r) x
+        ORDER BY x.idx;
+
+        -- Limits and funds, cumulatively in item order.
+        SELECT seq, SUBSTRING_INDEX(fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
+                                                   running, v_available, v_overdraft),
+                                    _utf8mb4':' COLLATE utf8mb4_unicode_ci, 1)
+          INTO v_bad_index, v_bad_code
+        FROM (SELECT seq, SUM(amount) OVER (ORDER BY seq) AS running FROM tmp_journal_txns) r
+        WHERE fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
+                             running, v_available, v_overdraft) IS NOT NULL
+        ORDER BY seq
+        LIMIT 1;
+        IF v_bad_code IS NOT NULL THEN
+            SET v_message = CONCAT(v_bad_code, ': transfers[', v_bad_index - 1, ']: ',
+                                   IF(v_bad_code = 'DAILY_LIMIT_EXCEEDED', 'the batch goes over the daily limit here',
+                                      'the available balance does not cover the batch up to here'));
         END IF;
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
     END IF;
-
-    BEGIN
-        DECLARE EXIT HANDLER FOR 1062 SET v_duplicate = TRUE;
-        INSERT INTO transactions (reference, type, status, amount, currency, from_account_id,
-                                  initiator_id, idempotency_key, request_hash, description, created_at)
-        VALUES (fn_new_reference(), 'batch', 'completed', 0, v_currency,
-                p_from_account_id, p_actor_id, p_idempotency_key, v_hash, p_description, NOW(6));
-    END;
-    IF v_duplicate THEN
-        -- The same key was committed meanwhile by a call on other accounts.
-        ROLLBACK;
-        CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
-        LEAVE proc;
+    IF v_message IS NULL THEN
+        -- Each child's legs: sender, payee, and for a conversion the two FX position accounts.
+        INSERT INTO tmp_journal_legs (txn_seq, account_id, amount, currency, entry_type)
+        SELECT t.seq,
+               CASE k.n WHEN 1 THEN p_from_account_id WHEN 2 THEN t.to_account_id ELSE g.id END,
+               CASE k.n WHEN 1 THEN -t.amount WHEN 2 THEN t.target_amount WHEN 3 THEN t.amount
+                        ELSE -t.target_amount END,
+               IF(k.n IN (1, 3), v_currency, t.target_currency),
+               IF(k.n <= 2, 'principal', 'fx')
+        FROM tmp_journal_txns t
+        JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) k
+          ON k.n <= 2 OR t.target_currency <> t.currency
+        LEFT JOIN accounts g ON k.n >= 3 AND g.kind = 'system' AND g.gl_type = 'fx_position'
+                            AND g.currency = IF(k.n = 3, v_currency, t.target_currency)
+        ORDER BY t.seq, k.n;
+        SELECT SUM(amount) INTO v_total FROM tmp_journal_txns;
+        UPDATE accounts SET daily_spent = v_spent + v_total, daily_spent_date = CURDATE()
+        WHERE id = p_from_account_id;
     END IF;
-    SET v_parent_id = LAST_INSERT_ID();
-
-    -- The children, in item order (their ids ascend with it).
-    INSERT INTO transactions (reference, type, status, amount, currency, from_account_id, to_account_id,
-                              target_amount, target_currency, fx_rate, initiator_id, description,
-                              parent_id, created_at)
-    SELECT fn_new_reference(), 'transfer', 'completed', j.amount, v_currency,
-           p_from_account_id, a.id,
-           IF(a.currency = v_currency, j.amount, TRUNCATE(j.amount * (
-               SELECT r.rate FROM fx_rates r
-               WHERE r.base_currency = v_currency AND r.quote_currency = a.currency AND r.valid_from <= NOW(6)
-               ORDER BY r.valid_from DESC, r.id DESC LIMIT 1), tc.exponent)),
-           a.currency,
-           IF(a.currency = v_currency, 1, (
-               SELECT r.rate FROM fx_rates r
-               WHERE r.base_currency = v_currency AND r.quote_currency = a.currency AND r.valid_from <= NOW(6)
-               ORDER BY r.valid_from DESC, r.id DESC LIMIT 1)),
-           p_actor_id, IFNULL(j.description, p_description), v_parent_id, NOW(6)
-    FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
-             idx FOR ORDINALITY,
-             n VARCHAR(64) PATH '$.to_account_number',
-             amount DECIMAL(38,12) PATH '$.amount',
-             description VARCHAR(255) PATH '$.description')) j
-    JOIN accounts a ON a.account_number = j.n AND a.kind = 'customer'
-    JOIN currencies tc ON tc.code = a.currency
-    ORDER BY j.idx;
-
-    -- Limits and funds, cumulatively in item order.
-    SELECT item, SUBSTRING_INDEX(fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
-                                                running, v_available, v_overdraft),
-                                 _utf8mb4':' COLLATE utf8mb4_unicode_ci, 1)
-      INTO v_bad_index, v_bad_code
-    FROM (SELECT ROW_NUMBER() OVER (ORDER BY t.id) AS item, SUM(t.amount) OVER (ORDER BY t.id) AS running
-          FROM transactions t WHERE t.parent_id = v_parent_id) r
-    WHERE fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
-                         running, v_available, v_overdraft) IS NOT NULL
-    ORDER BY item
-    LIMIT 1;
-    IF v_bad_code IS NOT NULL THEN
-        SET v_message = CONCAT(v_bad_code, ': transfers[', v_bad_index - 1, ']: ',
-                               IF(v_bad_code = 'DAILY_LIMIT_EXCEEDED', 'the batch goes over the daily limit here',
-                                  'the available balance does not cover the batch up to here'));
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
+    CALL sp_post_journal('batch', IFNULL(v_total, 0), v_currency, 0, p_from_account_id, NULL,
+                         NULL, NULL, NULL, p_description, NULL,
+                         p_actor_id, p_idempotency_key, v_hash, v_message,
+                         'transaction.batch', v_from_user, NULL,
+                         JSON_OBJECT('transaction_id', 0, 'from_account_id', p_from_account_id,
+                                     'count', v_count, 'amount', CAST(v_total AS CHAR),
+                                     'currency', v_currency),
+                         '$.transaction_id', v_parent_id);
+    IF v_parent_id IS NOT NULL THEN
+        CALL sp_emit_batch(v_parent_id, FALSE);
     END IF;
-
-    -- Customer legs: balance_after runs in item order on every account.
-    INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
-    SELECT t.id, p_from_account_id, -t.amount, v_currency,
-           v_balance - SUM(t.amount) OVER (ORDER BY t.id), 'principal', NOW(6)
-    FROM transactions t WHERE t.parent_id = v_parent_id
-    ORDER BY t.id;
-    INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
-    SELECT t.id, t.to_account_id, t.target_amount, t.target_currency,
-           a.balance + SUM(t.target_amount) OVER (PARTITION BY t.to_account_id ORDER BY t.id), 'principal', NOW(6)
-    FROM transactions t JOIN accounts a ON a.id = t.to_account_id
-    WHERE t.parent_id = v_parent_id
-    ORDER BY t.id;
-
-    SELECT SUM(amount), SUM(target_currency <> currency) INTO v_total, v_fx_items
-    FROM transactions WHERE parent_id = v_parent_id;
-    UPDATE accounts
-    SET balance = balance - v_total, available_balance = available_balance - v_total,
-        daily_spent = v_spent + v_total, daily_spent_date = CURDATE()
-    WHERE id = p_from_account_id;
-    UPDATE accounts a
-    JOIN (SELECT to_account_id, SUM(target_amount) AS total FROM transactions
-          WHERE parent_id = v_parent_id GROUP BY to_account_id) s ON s.to_account_id = a.id
-    SET a.balance = a.balance + s.total, a.available_balance = a.available_balance + s.total;
-
-    IF v_fx_items > 0 THEN
-        -- FX legs against the position accounts: system rows, locked after the customer rows.
-        SELECT COUNT(*) INTO v_locked FROM accounts
-        WHERE kind = 'system' AND gl_type = 'fx_position'
-          AND currency IN (SELECT target_currency FROM transactions WHERE parent_id = v_parent_id
-                           UNION SELECT v_currency)
-        ORDER BY id
-        FOR UPDATE;
-        INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
-        SELECT t.id, g.id, t.amount, v_currency, g.balance + SUM(t.amount) OVER (ORDER BY t.id), 'fx', NOW(6)
-        FROM transactions t
-        JOIN accounts g ON g.kind = 'system' AND g.gl_type = 'fx_position' AND g.currency = v_currency
-        WHERE t.parent_id = v_parent_id AND t.target_currency <> t.currency
-        ORDER BY t.id;
-        INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
-        SELECT t.id, g.id, -t.target_amount, t.target_currency,
-               g.balance - SUM(t.target_amount) OVER (PARTITION BY g.id ORDER BY t.id), 'fx', NOW(6)
-        FROM transactions t
-        JOIN accounts g ON g.kind = 'system' AND g.gl_type = 'fx_position' AND g.currency = t.target_currency
-        WHERE t.parent_id = v_parent_id AND t.target_currency <> t.currency
-        ORDER BY t.id;
-        UPDATE accounts g
-        JOIN (SELECT target_currency AS currency, -SUM(target_amount) AS delta FROM transactions
-              WHERE parent_id = v_parent_id AND target_currency <> currency GROUP BY target_currency
-              UNION ALL
-              SELECT v_currency, SUM(amount) FROM transactions
-              WHERE parent_id = v_parent_id AND target_currency <> currency) s
-          ON g.kind = 'system' AND g.gl_type = 'fx_position' AND g.currency = s.currency
-        SET g.balance = g.balance + s.delta, g.available_balance = g.available_balance + s.delta;
-    END IF;
-
-    UPDATE transactions SET amount = v_total WHERE id = v_parent_id;
-    INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
-    SELECT 'transaction.transfer', 'transaction', t.id, v_from_user,
-           JSON_OBJECT('transaction_id', t.id, 'batch_id', v_parent_id, 'from_account_id', p_from_account_id,
-                       'to_account_id', t.to_account_id, 'amount', CAST(t.amount AS CHAR),
-                       'currency', t.currency, 'target_amount', CAST(t.target_amount AS CHAR),
-                       'target_currency', t.target_currency)
-    FROM transactions t WHERE t.parent_id = v_parent_id
-    ORDER BY t.id;
-    INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
-    VALUES ('transaction.batch', 'transaction', v_parent_id, v_from_user,
-            JSON_OBJECT('transaction_id', v_parent_id, 'from_account_id', p_from_account_id,
-                        'count', v_count, 'amount', CAST(v_total AS CHAR), 'currency', v_currency));
-    COMMIT;
-    CALL sp_emit_batch(v_parent_id, FALSE);
 END$$
 DELIMITER ;

@@ -3,7 +3,9 @@
 -- COMMITTED), locked and read the customer account it checks, applied its own rules
 -- (fn_amount_error, fn_debit_error, ...) without raising, and put the legs in
 -- tmp_journal_legs (sp_journal_reset first; one row per entry: account_id, signed amount,
--- currency, entry_type, in posting order). This procedure then:
+-- currency, entry_type, in posting order) and, for a batch, its child transactions in
+-- tmp_journal_txns (the parameters then describe the parent, which carries the key and no
+-- entries of its own). This procedure then:
 --   1. locks every account of the legs (sp_journal_lock: customer accounts first, then
 --      system accounts, each in ascending id order);
 --   2. checks the funds of every customer account the legs debit, cumulatively over its
@@ -13,9 +15,10 @@
 --      passes does not look the key up: the header INSERT's unique key
 --      (initiator_id, idempotency_key) finds it, and a duplicate (1062: a retry, or the same
 --      key committed meanwhile on other accounts) rolls back and replays;
---   4. posts: the header (reference from fn_new_reference), one entry per leg with its
---      balance_after, each account's balance and available balance once, the reversed
---      original's link when p_reversal_of_id is set, one outbox event; then COMMIT.
+--   4. posts: the header (reference from fn_new_reference), the children in seq order
+--      (their ids ascend with it), one entry per leg with its balance_after, each account's
+--      balance and available balance once, the reversed original's link when
+--      p_reversal_of_id is set, the children's outbox events and then the header's; COMMIT.
 -- Anything the caller writes before the call (daily counters) commits or rolls back with it.
 -- Parameters:
 --   p_type                the transaction's type
@@ -40,7 +43,7 @@
 --   p_event_id_path       e.g. '$.transaction_id'
 --   p_transaction_id      OUT: the new transaction, or NULL when a replay answered
 -- Returns: on a replay, the earlier result (sp_replay_idempotent); else nothing (the caller
---          emits the new transaction).
+--          emits the new transaction, or the batch).
 -- Errors: p_error's code, INSUFFICIENT_FUNDS, IDEMPOTENCY_CONFLICT, ALREADY_REVERSED (a
 --         reversal's original was reversed meanwhile under another key).
 -- Example: CALL sp_post_journal('deposit', 5, 'JOD', 0, NULL, 7, 5, 'JOD', 1, 'x', NULL, 1,
@@ -76,6 +79,7 @@ proc: BEGIN
     DECLARE v_error VARCHAR(512) DEFAULT p_error;
     DECLARE v_found BOOLEAN DEFAULT FALSE;
     DECLARE v_duplicate BOOLEAN DEFAULT FALSE;
+    DECLARE v_children INT;
     SET p_transaction_id = NULL;
     CALL sp_journal_lock();
 
@@ -123,14 +127,43 @@ proc: BEGIN
     END IF;
     SET p_transaction_id = LAST_INSERT_ID();
 
+    SELECT COUNT(*) INTO v_children FROM tmp_journal_txns;
     -- balance_after runs over each account's legs in posting order, from the locked balance.
-    INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after,
-                                entry_type, created_at)
-    SELECT p_transaction_id, l.account_id, l.amount, l.currency,
-           a.balance + SUM(l.amount) OVER (PARTITION BY l.account_id ORDER BY l.seq),
-           l.entry_type, NOW(6)
-    FROM tmp_journal_legs l JOIN accounts a ON a.id = l.account_id
-    ORDER BY l.seq;
+    IF v_children = 0 THEN
+        INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after,
+                                    entry_type, created_at)
+        SELECT p_transaction_id, l.account_id, l.amount, l.currency,
+               a.balance + SUM(l.amount) OVER (PARTITION BY l.account_id ORDER BY l.seq),
+               l.entry_type, NOW(6)
+        FROM tmp_journal_legs l JOIN accounts a ON a.id = l.account_id
+        ORDER BY l.seq;
+    ELSE
+        INSERT INTO transactions (reference, type, status, amount, currency, from_account_id,
+                                  to_account_id, target_amount, target_currency, fx_rate,
+                                  initiator_id, description, parent_id, created_at)
+        SELECT fn_new_reference(), type, 'completed', amount, currency, from_account_id,
+               to_account_id, target_amount, target_currency, fx_rate, p_actor_id,
+               description, p_transaction_id, NOW(6)
+        FROM tmp_journal_txns ORDER BY seq;
+        -- A child's seq is its rank among the parent's children by id.
+        INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after,
+                                    entry_type, created_at)
+        SELECT IF(l.txn_seq = 0, p_transaction_id, c.id), l.account_id, l.amount, l.currency,
+               a.balance + SUM(l.amount) OVER (PARTITION BY l.account_id ORDER BY l.seq),
+               l.entry_type, NOW(6)
+        FROM tmp_journal_legs l
+        JOIN accounts a ON a.id = l.account_id
+        LEFT JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS seq FROM transactions
+                   WHERE parent_id = p_transaction_id) c ON c.seq = l.txn_seq
+        ORDER BY l.seq;
+        INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
+        SELECT t.event_type, 'transaction', c.id, t.event_user_id,
+               JSON_SET(t.event_payload, '$.transaction_id', c.id, '$.batch_id', p_transaction_id)
+        FROM tmp_journal_txns t
+        JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS seq FROM transactions
+              WHERE parent_id = p_transaction_id) c ON c.seq = t.seq
+        ORDER BY t.seq;
+    END IF;
     UPDATE accounts a
     JOIN (SELECT account_id, SUM(amount) AS net FROM tmp_journal_legs GROUP BY account_id) d
       ON d.account_id = a.id
