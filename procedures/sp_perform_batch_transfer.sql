@@ -158,14 +158,9 @@ proc: BEGIN
                  amount VARCHAR(64) PATH '$.amount')) j
         LEFT JOIN accounts a ON a.account_number = j.n AND a.kind = 'customer'
         LEFT JOIN currencies tc ON tc.code = a.currency
-        LEFT JOIN (SELECT r.quote_currency, r.rate FROM fx_rates r
-                   WHERE r.base_currency = v_currency AND r.valid_from <= NOW(6)
-                     AND NOT EXISTS (SELECT 1 FROM fx_rates n
-                                     WHERE n.base_currency = r.base_currency
-                                       AND n.quote_currency = r.quote_currency
-                                       AND n.valid_from <= NOW(6)
-                                       AND (n.valid_from > r.valid_from
-                                            OR (n.valid_from = r.valid_from AND n.id > r.id)))) fx
+        -- The rate in force to each other currency, looked up once per currency.
+        LEFT JOIN (SELECT c.code AS quote_currency, fn_fx_rate(v_currency, c.code, NOW(6)) AS rate
+                   FROM currencies c WHERE c.code <> v_currency) fx
                ON fx.quote_currency = a.currency AND a.currency <> v_currency
     ) checked
     WHERE code IS NOT NULL AND v_message IS NULL
@@ -204,18 +199,18 @@ proc: BEGIN
                      CAST(TRUNCATE(r.amount * r.rate, r.exponent) AS DECIMAL(20,4)) AS target
               FROM (SELECT j.idx, CAST(j.amount AS DECIMAL(20,4)) AS amount, j.description,
                            a.id AS to_id, a.currency AS to_currency, tc.exponent,
-                           IF(a.currency = v_currency, 1, (
-                               SELECT f.rate FROM fx_rates f
-                               WHERE f.base_currency = v_currency AND f.quote_currency = a.currency
-                                 AND f.valid_from <= NOW(6)
-                               ORDER BY f.valid_from DESC, f.id DESC LIMIT 1)) AS rate
+                           IF(a.currency = v_currency, 1, fx.rate) AS rate
                     FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
                              idx FOR ORDINALITY,
                              n VARCHAR(64) PATH '$.to_account_number',
                              amount DECIMAL(38,12) PATH '$.amount',
                              description VARCHAR(255) PATH '$.description')) j
                     JOIN accounts a ON a.account_number = j.n AND a.kind = 'customer'
-                    JOIN currencies tc ON tc.code = a.currency) r) x
+                    JOIN currencies tc ON tc.code = a.currency
+                    LEFT JOIN (SELECT c.code AS quote_currency,
+                                      fn_fx_rate(v_currency, c.code, NOW(6)) AS rate
+                               FROM currencies c WHERE c.code <> v_currency) fx
+                           ON fx.quote_currency = a.currency) r) x
         ORDER BY x.idx;
 
         -- Limits and funds, cumulatively in item order.

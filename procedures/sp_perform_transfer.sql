@@ -1,8 +1,8 @@
 -- sp_perform_transfer: move money from one customer account to another, in one call.
 -- Same currency: sender -amount, receiver +amount. Different currencies: at least the
--- sender currency's min_fx_amount, converted at the rate in force (newest fx_rates row not
--- in the future) and rounded DOWN to the receiver's exponent (in the bank's favour, so no
--- round trip gains; a result of zero is refused); the FX position GL accounts take the other
+-- sender currency's min_fx_amount, converted at the rate in force (fn_fx_rate) and
+-- rounded DOWN to the receiver's exponent (in the bank's favour, so no round trip gains; a
+-- result of zero is refused); the FX position GL accounts take the other
 -- legs (sender -100 JOD, FX-JOD +100 JOD, FX-USD -141 USD, receiver +141 USD), so each
 -- currency nets to zero.
 -- Bounds: the amount is at most the sender currency's max_amount, and the day's total is the
@@ -178,10 +178,7 @@ proc: BEGIN
         ELSEIF p_amount < v_min_fx THEN
             SET v_error = 'FX_AMOUNT_TOO_SMALL: the amount is below the minimum for a conversion';
         ELSE
-            SET v_rate = NULL;
-            SELECT rate INTO v_rate FROM fx_rates
-            WHERE base_currency = v_from_currency AND quote_currency = v_to_currency AND valid_from <= NOW(6)
-            ORDER BY valid_from DESC, id DESC LIMIT 1;
+            SET v_rate = fn_fx_rate(v_from_currency, v_to_currency, NOW(6));
             -- Down to the receiver's ISO 4217 exponent (amounts are positive: TRUNCATE is floor).
             SET v_target = TRUNCATE(p_amount * v_rate, v_to_exponent);
             IF v_rate IS NULL THEN
