@@ -1,13 +1,14 @@
 -- sp_post_journal: post one journal transaction from its legs, or replay or refuse it, and commit.
 -- The one place where a balance changes. The caller has started the transaction (READ
--- COMMITTED), locked and read the customer account it checks, applied its own rules
+-- COMMITTED), locked every customer account of the legs in ascending id order and read
+-- what it checks (a transfer's two accounts, a batch's sender and payees), applied its rules
 -- (fn_amount_error, fn_debit_error, ...) without raising, and put the legs in
 -- tmp_journal_legs (sp_journal_reset first; one row per entry: account_id, signed amount,
 -- currency, entry_type, in posting order) and, for a batch, its child transactions in
 -- tmp_journal_txns (the parameters then describe the parent, which carries the key and no
 -- entries of its own). This procedure then:
---   1. locks every account of the legs (sp_journal_lock: customer accounts first, then
---      system accounts, each in ascending id order);
+--   1. locks the system accounts of the legs, after the caller's customer accounts
+--      (sp_journal_lock: ascending id order);
 --   2. checks the funds of every customer account the legs debit, cumulatively over its
 --      legs (fn_debit_error: available balance, overdraft), after the caller's error;
 --   3. on an error, looks the idempotency key up under the locks: a known key replays its
@@ -81,7 +82,7 @@ proc: BEGIN
     DECLARE v_duplicate BOOLEAN DEFAULT FALSE;
     DECLARE v_children INT;
     SET p_transaction_id = NULL;
-    CALL sp_journal_lock();
+    CALL sp_journal_lock(FALSE);
 
     IF v_error IS NULL THEN
         SELECT fn_debit_error(NULL, NULL, NULL, NULL, NULL, NULL, -d.net, a.available_balance,

@@ -78,7 +78,7 @@ proc: BEGIN
         INSERT INTO tmp_journal_legs (account_id, amount, currency, entry_type)
         SELECT account_id, -amount, currency, entry_type FROM ledger_entries
         WHERE transaction_id = p_transaction_id ORDER BY id;
-        CALL sp_journal_lock();
+        CALL sp_journal_lock(TRUE);
         IF EXISTS (SELECT 1 FROM accounts a JOIN ledger_entries e ON e.account_id = a.id
                    WHERE e.transaction_id = p_transaction_id AND a.status = 'closed') THEN
             SET v_error = 'ACCOUNT_CLOSED: an account in this transaction is closed';
