@@ -5,9 +5,7 @@
 --                     signed amount, currency, entry_type, and txn_seq, the transaction it
 --                     belongs to (0: the header sp_post_journal's parameters describe;
 --                     n: the child transaction of tmp_journal_txns with seq n)
---   tmp_journal_txns  the child transactions of a batch, seq 1..n in posting order, each
---                     with its outbox event (event_payload gets its id at '$.transaction_id'
---                     and the parent's at '$.batch_id')
+--   tmp_journal_txns  the child transactions of a batch, seq 1..n in posting order
 -- Parameters: none
 -- Errors: none.
 -- Example: CALL sp_journal_reset();
@@ -37,9 +35,6 @@ BEGIN
         target_currency  CHAR(3)         NULL,
         fx_rate          DECIMAL(20,10)  NULL,
         description      VARCHAR(255)    NULL,
-        event_type       VARCHAR(64)     NOT NULL,
-        event_user_id    BIGINT UNSIGNED NULL,
-        event_payload    VARCHAR(512)    NOT NULL,
         PRIMARY KEY (seq)
     ) ENGINE = MEMORY;
     DELETE FROM tmp_journal_legs;

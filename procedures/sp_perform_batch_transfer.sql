@@ -47,6 +47,7 @@ proc: BEGIN
     DECLARE v_max_amount DECIMAL(20,4);
     DECLARE v_min_fx DECIMAL(20,4);
     DECLARE v_active BOOLEAN;
+    DECLARE v_over_limit BOOLEAN;
     DECLARE v_kyc VARCHAR(16);
     DECLARE v_status VARCHAR(8);
     DECLARE v_balance DECIMAL(20,4);
@@ -128,6 +129,11 @@ proc: BEGIN
         SET v_message = fn_debit_error(v_status, v_active, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
     END IF;
 
+    -- The per-transaction limit is checked per item only if the largest item breaks it.
+    SELECT fn_debit_error(NULL, NULL, MAX(j.amount), v_txn_limit, NULL, NULL, NULL, NULL, NULL) IS NOT NULL
+      INTO v_over_limit
+    FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
+             amount DECIMAL(38,12) PATH '$.amount' NULL ON ERROR)) j;
     -- Every per-item rule at once; the first failing item (in batch order) is reported.
     SELECT idx, code INTO v_bad_index, v_bad_code FROM (
         SELECT j.idx,
@@ -140,8 +146,9 @@ proc: BEGIN
                    WHEN fn_amount_error(CAST(j.amount AS DECIMAL(38,12)), v_exponent, FALSE, v_max_amount) IS NOT NULL
                         THEN IF(fn_amount_error(CAST(j.amount AS DECIMAL(38,12)), v_exponent, FALSE, NULL) IS NULL,
                                 'AMOUNT_OUT_OF_RANGE', 'INVALID_AMOUNT')
-                   WHEN fn_debit_error(NULL, NULL, CAST(j.amount AS DECIMAL(38,12)), v_txn_limit,
-                                       NULL, NULL, NULL, NULL, NULL) IS NOT NULL THEN 'LIMIT_EXCEEDED'
+                   WHEN v_over_limit AND fn_debit_error(NULL, NULL, CAST(j.amount AS DECIMAL(38,12)),
+                                                        v_txn_limit, NULL, NULL, NULL, NULL, NULL) IS NOT NULL
+                        THEN 'LIMIT_EXCEEDED'
                    -- The receiving side: its status and its currency.
                    WHEN fn_debit_error(a.status, tc.is_active, NULL, NULL, NULL, NULL, NULL, NULL, NULL) IS NOT NULL
                         THEN SUBSTRING_INDEX(fn_debit_error(a.status, tc.is_active, NULL, NULL, NULL, NULL,
@@ -186,15 +193,9 @@ proc: BEGIN
     IF v_message IS NULL THEN
         -- The children, in item order, at the rate in force rounded DOWN to the payee's exponent.
         INSERT INTO tmp_journal_txns (seq, type, amount, currency, from_account_id, to_account_id,
-                                      target_amount, target_currency, fx_rate, description,
-                                      event_type, event_user_id, event_payload)
+                                      target_amount, target_currency, fx_rate, description)
         SELECT x.idx, 'transfer', x.amount, v_currency, p_from_account_id, x.to_id, x.target,
-               x.to_currency, x.rate, IFNULL(x.description, p_description),
-               'transaction.transfer', v_from_user,
-               JSON_OBJECT('transaction_id', 0, 'batch_id', 0, 'from_account_id', p_from_account_id,
-                           'to_account_id', x.to_id, 'amount', CAST(x.amount AS CHAR),
-                           'currency', v_currency, 'target_amount', CAST(x.target AS CHAR),
-                           'target_currency', x.to_currency)
+               x.to_currency, x.rate, IFNULL(x.description, p_description)
         FROM (SELECT r.idx, r.amount, r.description, r.to_id, r.to_currency, r.rate,
                      CAST(TRUNCATE(r.amount * r.rate, r.exponent) AS DECIMAL(20,4)) AS target
               FROM (SELECT j.idx, CAST(j.amount AS DECIMAL(20,4)) AS amount, j.description,
@@ -213,16 +214,23 @@ proc: BEGIN
                            ON fx.quote_currency = a.currency) r) x
         ORDER BY x.idx;
 
-        -- Limits and funds, cumulatively in item order.
-        SELECT seq, SUBSTRING_INDEX(fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
-                                                   running, v_available, v_overdraft),
-                                    _utf8mb4':' COLLATE utf8mb4_unicode_ci, 1)
-          INTO v_bad_index, v_bad_code
-        FROM (SELECT seq, SUM(amount) OVER (ORDER BY seq) AS running FROM tmp_journal_txns) r
-        WHERE fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
-                             running, v_available, v_overdraft) IS NOT NULL
-        ORDER BY seq
-        LIMIT 1;
+        -- Limits and funds, cumulatively in item order. Amounts are positive, so the running
+        -- total only grows: when the whole batch passes every prefix does, and only a batch
+        -- that fails is searched for its first failing item.
+        SELECT SUM(amount) INTO v_total FROM tmp_journal_txns;
+        IF fn_debit_error(NULL, NULL, NULL, NULL, v_total, v_daily_limit - v_spent,
+                          v_total, v_available, v_overdraft) IS NOT NULL THEN
+            SELECT seq, SUBSTRING_INDEX(fn_debit_error(NULL, NULL, NULL, NULL, running,
+                                                       v_daily_limit - v_spent, running,
+                                                       v_available, v_overdraft),
+                                        _utf8mb4':' COLLATE utf8mb4_unicode_ci, 1)
+              INTO v_bad_index, v_bad_code
+            FROM (SELECT seq, SUM(amount) OVER (ORDER BY seq) AS running FROM tmp_journal_txns) r
+            WHERE fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
+                                 running, v_available, v_overdraft) IS NOT NULL
+            ORDER BY seq
+            LIMIT 1;
+        END IF;
         IF v_bad_code IS NOT NULL THEN
             SET v_message = CONCAT(v_bad_code, ': transfers[', v_bad_index - 1, ']: ',
                                    IF(v_bad_code = 'DAILY_LIMIT_EXCEEDED', 'the batch goes over the daily limit here',
@@ -244,7 +252,6 @@ proc: BEGIN
         LEFT JOIN accounts g ON k.n >= 3 AND g.kind = 'system' AND g.gl_type = 'fx_position'
                             AND g.currency = IF(k.n = 3, v_currency, t.target_currency)
         ORDER BY t.seq, k.n;
-        SELECT SUM(amount) INTO v_total FROM tmp_journal_txns;
         UPDATE accounts SET daily_spent = v_spent + v_total, daily_spent_date = CURDATE()
         WHERE id = p_from_account_id;
     END IF;

@@ -19,7 +19,8 @@
 --   4. posts: the header (reference from fn_new_reference), the children in seq order
 --      (their ids ascend with it), one entry per leg with its balance_after, each account's
 --      balance and available balance once, the reversed original's link when
---      p_reversal_of_id is set, the children's outbox events and then the header's; COMMIT.
+--      p_reversal_of_id is set, the children's outbox events (for p_event_user_id) and then
+--      the header's; COMMIT.
 -- Anything the caller writes before the call (daily counters) commits or rolls back with it.
 -- Parameters:
 --   p_type                the transaction's type
@@ -157,13 +158,16 @@ proc: BEGIN
         LEFT JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS seq FROM transactions
                    WHERE parent_id = p_transaction_id) c ON c.seq = l.txn_seq
         ORDER BY l.seq;
+        -- Each child's event: 'transaction.<type>' with its columns and its parent as batch_id.
         INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
-        SELECT t.event_type, 'transaction', c.id, t.event_user_id,
-               JSON_SET(t.event_payload, '$.transaction_id', c.id, '$.batch_id', p_transaction_id)
-        FROM tmp_journal_txns t
-        JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS seq FROM transactions
-              WHERE parent_id = p_transaction_id) c ON c.seq = t.seq
-        ORDER BY t.seq;
+        SELECT CONCAT('transaction.', c.type), 'transaction', c.id, p_event_user_id,
+               JSON_OBJECT('transaction_id', c.id, 'batch_id', c.parent_id,
+                           'from_account_id', c.from_account_id, 'to_account_id', c.to_account_id,
+                           'amount', CAST(c.amount AS CHAR), 'currency', c.currency,
+                           'target_amount', CAST(c.target_amount AS CHAR),
+                           'target_currency', c.target_currency)
+        FROM transactions c WHERE c.parent_id = p_transaction_id
+        ORDER BY c.id;
     END IF;
     UPDATE accounts a
     JOIN (SELECT account_id, SUM(amount) AS net FROM tmp_journal_legs GROUP BY account_id) d
