@@ -141,7 +141,7 @@ class ContractCoverage:
                           (aiomysql.cursors.Cursor, _wrap_async)):
             original = cls.execute
             self._originals.append((cls, original))
-            cls.execute = wrap(original, self.seen)  # type: ignore[method-assign]
+            cls.execute = wrap(original, self.seen)  # type: ignore[method-assign, unused-ignore]
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.deselected += len(items)
