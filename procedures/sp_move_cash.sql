@@ -9,6 +9,8 @@
 --               against the external_funding GL account, within the currency's top_up_* limits.
 -- Money paid in (cash or top-up) counts against the currency's max_daily_credit per account,
 -- every amount against its max_amount; money out needs the account owner's KYC verified.
+-- The rules are fn_amount_error's and fn_debit_error's (status, an active currency, limits,
+-- funds); sp_post_journal locks, replays or posts, and commits.
 -- Owns its database transaction; one call, all or nothing.
 -- Parameters:
 --   p_type             'deposit', 'withdrawal' or 'top_up'
@@ -22,7 +24,7 @@
 --                      needs the owner as p_owner_id)
 -- Returns: the transaction, in sp_emit_transaction's shape.
 -- Errors: INVALID_ARGUMENT, SESSION_REVOKED, FORBIDDEN (cash by a non-staff user),
---         ACCOUNT_NOT_FOUND, ACCOUNT_FROZEN, ACCOUNT_CLOSED, INVALID_AMOUNT,
+--         ACCOUNT_NOT_FOUND, ACCOUNT_FROZEN, ACCOUNT_CLOSED, UNKNOWN_CURRENCY, INVALID_AMOUNT,
 --         AMOUNT_OUT_OF_RANGE, KYC_REQUIRED, LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED,
 --         DAILY_CREDIT_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, IDEMPOTENCY_CONFLICT,
 --         BALANCE_OUT_OF_RANGE.
@@ -45,6 +47,7 @@ proc: BEGIN
     DECLARE v_kyc VARCHAR(16);
     DECLARE v_currency CHAR(3);
     DECLARE v_exponent INT;
+    DECLARE v_active BOOLEAN;
     DECLARE v_status VARCHAR(8);
     DECLARE v_available DECIMAL(20,4);
     DECLARE v_overdraft DECIMAL(20,4);
@@ -67,8 +70,6 @@ proc: BEGIN
     DECLARE v_txn_id BIGINT UNSIGNED;
     DECLARE v_hash BINARY(32);
     DECLARE v_error VARCHAR(128);
-    DECLARE v_found BOOLEAN DEFAULT FALSE;
-    DECLARE v_duplicate BOOLEAN DEFAULT FALSE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
@@ -117,96 +118,75 @@ proc: BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
     END IF;
     -- A plain read: a locking read joined to currencies would lock the currency row as well.
-    SELECT exponent, max_amount, max_daily_credit, top_up_max_amount, top_up_daily_limit,
+    SELECT exponent, is_active, max_amount, max_daily_credit, top_up_max_amount, top_up_daily_limit,
            self_cash_max_amount, self_cash_daily_limit
-      INTO v_exponent, v_max_amount, v_max_daily_credit, v_top_up_max, v_top_up_daily,
+      INTO v_exponent, v_active, v_max_amount, v_max_daily_credit, v_top_up_max, v_top_up_daily,
            v_self_cash_max, v_self_cash_daily
     FROM currencies WHERE code = v_currency;
 
-    CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
-    IF v_found THEN
-        COMMIT;
-        LEAVE proc;
-    END IF;
-
-    SET v_error = fn_amount_error(p_amount, v_exponent, FALSE, v_max_amount);
-    IF v_error IS NOT NULL THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_error;
-    END IF;
-    IF v_status = 'frozen' THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_FROZEN: the account is frozen';
-    ELSEIF v_status = 'closed' THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_CLOSED: the account is closed';
-    END IF;
-    IF p_type = 'withdrawal' THEN
+    -- The first broken rule, not raised: sp_post_journal replays a known key instead.
+    SET v_error = IFNULL(fn_amount_error(p_amount, v_exponent, FALSE, v_max_amount),
+                         fn_debit_error(v_status, v_active, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
+    IF v_error IS NULL AND p_type = 'withdrawal' THEN
         SELECT kyc_status INTO v_kyc FROM users WHERE id = v_user_id;
         IF v_kyc <> 'verified' THEN
-            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'KYC_REQUIRED: money leaves an account only once its owner is verified';
+            SET v_error = 'KYC_REQUIRED: money leaves an account only once its owner is verified';
+        ELSE
+            -- Self-service cash (ATM-like) is also within the currency's self_cash_* limits.
+            SET v_error = fn_debit_error(NULL, NULL, p_amount,
+                                         IF(v_self_service, LEAST(v_txn_limit, v_self_cash_max), v_txn_limit),
+                                         p_amount,
+                                         IF(v_self_service, LEAST(v_daily_limit - v_spent,
+                                                                  v_self_cash_daily - v_self_cash),
+                                            v_daily_limit - v_spent),
+                                         p_amount, v_available, v_overdraft);
         END IF;
-        IF p_amount > v_txn_limit OR (v_self_service AND p_amount > v_self_cash_max) THEN
-            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'LIMIT_EXCEEDED: amount is over the per-transaction limit';
-        END IF;
-        IF v_spent + p_amount > v_daily_limit OR (v_self_service AND v_self_cash + p_amount > v_self_cash_daily) THEN
-            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'DAILY_LIMIT_EXCEEDED: amount is over the daily limit';
-        END IF;
-        IF v_available - p_amount < -v_overdraft THEN
-            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INSUFFICIENT_FUNDS: the available balance does not cover the amount';
-        END IF;
-    ELSE
+    ELSEIF v_error IS NULL THEN
         IF p_type = 'top_up' AND p_amount > v_top_up_max THEN
-            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'LIMIT_EXCEEDED: amount is over the per-top-up limit';
-        END IF;
-        IF p_type = 'top_up' AND v_topped_up + p_amount > v_top_up_daily THEN
-            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'DAILY_LIMIT_EXCEEDED: amount is over the daily top-up limit';
-        END IF;
-        IF v_credited + p_amount > v_max_daily_credit THEN
-            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'DAILY_CREDIT_LIMIT_EXCEEDED: the account cannot receive more today';
+            SET v_error = 'LIMIT_EXCEEDED: amount is over the per-top-up limit';
+        ELSEIF p_type = 'top_up' AND v_topped_up + p_amount > v_top_up_daily THEN
+            SET v_error = 'DAILY_LIMIT_EXCEEDED: amount is over the daily top-up limit';
+        ELSEIF v_credited + p_amount > v_max_daily_credit THEN
+            SET v_error = 'DAILY_CREDIT_LIMIT_EXCEEDED: the account cannot receive more today';
         END IF;
     END IF;
 
-    BEGIN
-        DECLARE EXIT HANDLER FOR 1062 SET v_duplicate = TRUE;
-        INSERT INTO transactions (reference, type, status, amount, currency, from_account_id, to_account_id,
-                                  target_amount, target_currency, fx_rate, initiator_id, idempotency_key,
-                                  request_hash, description, created_at)
-        VALUES (CONCAT('TX', LPAD(HEX(UUID_SHORT()), 16, '0')), v_txn_type, 'completed', p_amount, v_currency,
-                IF(p_type = 'withdrawal', p_account_id, NULL), IF(p_type = 'withdrawal', NULL, p_account_id),
-                p_amount, v_currency, 1, p_actor_id, p_idempotency_key, v_hash, p_description, NOW(6));
-    END;
-    IF v_duplicate THEN
-        ROLLBACK;
-        CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
-        LEAVE proc;
+    CALL sp_journal_reset();
+    IF v_error IS NULL THEN
+        -- Single-table UPDATE assigns left to right: each counter reads its old date first.
+        IF p_type = 'withdrawal' THEN
+            UPDATE accounts
+            SET daily_spent = v_spent + p_amount,
+                daily_spent_date = CURDATE(),
+                daily_self_cash = IF(v_self_service, v_self_cash + p_amount, daily_self_cash),
+                daily_self_cash_date = IF(v_self_service, CURDATE(), daily_self_cash_date)
+            WHERE id = p_account_id;
+        ELSE
+            UPDATE accounts
+            SET daily_credited = v_credited + p_amount,
+                daily_credited_date = CURDATE(),
+                daily_topped_up = IF(p_type = 'top_up', v_topped_up + p_amount, daily_topped_up),
+                daily_topped_up_date = IF(p_type = 'top_up', CURDATE(), daily_topped_up_date)
+            WHERE id = p_account_id;
+        END IF;
+        SELECT id INTO v_gl_id FROM accounts
+        WHERE gl_type = IF(p_type = 'top_up', 'external_funding', 'cash_vault') AND currency = v_currency;
+        INSERT INTO tmp_journal_legs (account_id, amount, currency, entry_type)
+        VALUES (p_account_id, v_sign * p_amount, v_currency, 'principal'),
+               (v_gl_id, -v_sign * p_amount, v_currency, 'principal');
     END IF;
-    SET v_txn_id = LAST_INSERT_ID();
-
-    SELECT id INTO v_gl_id FROM accounts
-    WHERE gl_type = IF(p_type = 'top_up', 'external_funding', 'cash_vault') AND currency = v_currency
-    FOR UPDATE;
-    CALL sp_post_entry(v_txn_id, p_account_id, v_sign * p_amount, v_currency, 'principal');
-    CALL sp_post_entry(v_txn_id, v_gl_id, -v_sign * p_amount, v_currency, 'principal');
-    -- Single-table UPDATE assigns left to right: each counter reads its old date first.
-    IF p_type = 'withdrawal' THEN
-        UPDATE accounts
-        SET daily_spent = v_spent + p_amount,
-            daily_spent_date = CURDATE(),
-            daily_self_cash = IF(v_self_service, v_self_cash + p_amount, daily_self_cash),
-            daily_self_cash_date = IF(v_self_service, CURDATE(), daily_self_cash_date)
-        WHERE id = p_account_id;
-    ELSE
-        UPDATE accounts
-        SET daily_credited = v_credited + p_amount,
-            daily_credited_date = CURDATE(),
-            daily_topped_up = IF(p_type = 'top_up', v_topped_up + p_amount, daily_topped_up),
-            daily_topped_up_date = IF(p_type = 'top_up', CURDATE(), daily_topped_up_date)
-        WHERE id = p_account_id;
+    CALL sp_post_journal(v_txn_type, p_amount, v_currency, 0,
+                         IF(p_type = 'withdrawal', p_account_id, NULL),
+                         IF(p_type = 'withdrawal', NULL, p_account_id),
+                         p_amount, v_currency, 1, p_description, NULL,
+                         p_actor_id, p_idempotency_key, v_hash, v_error,
+                         CONCAT('transaction.', v_txn_type), v_user_id, NULL,
+                         JSON_OBJECT('transaction_id', 0, 'account_id', p_account_id,
+                                     'amount', CAST(p_amount AS CHAR), 'currency', v_currency,
+                                     'source', IF(p_type = 'top_up', 'external_funding', 'cash')),
+                         '$.transaction_id', v_txn_id);
+    IF v_txn_id IS NOT NULL THEN
+        CALL sp_emit_transaction(v_txn_id, FALSE);
     END IF;
-    INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
-    VALUES (CONCAT('transaction.', v_txn_type), 'transaction', v_txn_id, v_user_id,
-            JSON_OBJECT('transaction_id', v_txn_id, 'account_id', p_account_id,
-                        'amount', CAST(p_amount AS CHAR), 'currency', v_currency,
-                        'source', IF(p_type = 'top_up', 'external_funding', 'cash')));
-    COMMIT;
-    CALL sp_emit_transaction(v_txn_id, FALSE);
 END$$
 DELIMITER ;

@@ -2,11 +2,15 @@
 -- A parent transaction (type 'batch', no entries of its own, amount = the sum) carries the
 -- idempotency key; each item becomes a child transfer. The batch is posted set-wise: one
 -- lock pass (sender and all payees, ascending id), one validation query over the items,
--- one INSERT per kind of row, one UPDATE per side, one commit. The rules are those of
+-- the children and their legs built in tmp_journal_txns and tmp_journal_legs, and
+-- sp_post_journal (FX position accounts locked after the customers; replay; one INSERT
+-- per kind of row, one UPDATE for all balances, one commit). The rules are those of
 -- sp_perform_transfer (ownership, KYC, status, amount and its currency bounds,
 -- per-transaction and daily limits, funds, FX only from the minimum amount up, at the rate
 -- in force rounded DOWN to the payee's exponent), with limits and funds checked cumulatively
--- in item order. An error names the first failing item: 'CODE: transfers[i]: ...'.
+-- in item order (fn_debit_error per item and over the running total; fn_amount_error; an
+-- inactive currency on either side is UNKNOWN_CURRENCY). An error names the first failing
+-- item: 'CODE: transfers[i]: ...'. A refused request whose key is known replays instead.
 -- Parameters:
 --   p_from_account_id  the sender's account
 --   p_items            JSON array of {"to_account_number", "amount", "description"?}
@@ -19,7 +23,7 @@
 -- Errors: BATCH_EMPTY, BATCH_TOO_LARGE, INVALID_ARGUMENT, SESSION_REVOKED, FORBIDDEN,
 --         ACCOUNT_NOT_FOUND, KYC_REQUIRED, SAME_ACCOUNT, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE,
 --         LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN,
---         ACCOUNT_CLOSED, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL, IDEMPOTENCY_CONFLICT,
+--         ACCOUNT_CLOSED, UNKNOWN_CURRENCY, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL, IDEMPOTENCY_CONFLICT,
 --         BALANCE_OUT_OF_RANGE.
 -- Example: CALL sp_perform_batch_transfer(7, '[{"to_account_number":"123456789012","amount":"5.000"}]',
 --                                         'payroll', 'batch-1', 42, NULL, 42);
@@ -42,6 +46,7 @@ proc: BEGIN
     DECLARE v_exponent INT;
     DECLARE v_max_amount DECIMAL(20,4);
     DECLARE v_min_fx DECIMAL(20,4);
+    DECLARE v_active BOOLEAN;
     DECLARE v_kyc VARCHAR(16);
     DECLARE v_status VARCHAR(8);
     DECLARE v_balance DECIMAL(20,4);
@@ -52,16 +57,13 @@ proc: BEGIN
     DECLARE v_spent DECIMAL(20,4);
     DECLARE v_total DECIMAL(20,4);
     DECLARE v_parent_id BIGINT UNSIGNED;
-    DECLARE v_found BOOLEAN DEFAULT FALSE;
     DECLARE v_hash BINARY(32);
-    DECLARE v_duplicate BOOLEAN DEFAULT FALSE;
     DECLARE v_done BOOLEAN DEFAULT FALSE;
     DECLARE v_account BIGINT UNSIGNED;
     DECLARE v_locked INT;
-    DECLARE v_fx_items INT;
     DECLARE v_bad_index INT DEFAULT NULL;
     DECLARE v_bad_code VARCHAR(32) DEFAULT NULL;
-    DECLARE v_message VARCHAR(512);
+    DECLARE v_message VARCHAR(512) DEFAULT NULL;
     DECLARE c_lock CURSOR FOR
         SELECT a.id FROM accounts a
         WHERE a.id = p_from_account_id
@@ -107,10 +109,10 @@ proc: BEGIN
     END LOOP;
     CLOSE c_lock;
 
-    SELECT a.user_id, a.currency, c.exponent, c.max_amount, c.min_fx_amount, u.kyc_status, a.status,
+    SELECT a.user_id, a.currency, c.exponent, c.max_amount, c.min_fx_amount, c.is_active, u.kyc_status, a.status,
            a.balance, a.available_balance, a.overdraft_limit,
            a.per_transaction_limit, a.daily_limit, IF(a.daily_spent_date = CURDATE(), a.daily_spent, 0)
-      INTO v_from_user, v_currency, v_exponent, v_max_amount, v_min_fx, v_kyc, v_status,
+      INTO v_from_user, v_currency, v_exponent, v_max_amount, v_min_fx, v_active, v_kyc, v_status,
            v_balance, v_available, v_overdraft, v_txn_limit, v_daily_limit, v_spent
     FROM accounts a JOIN currencies c ON c.code = a.currency JOIN users u ON u.id = a.user_id
     WHERE a.id = p_from_account_id AND a.kind = 'customer';
@@ -118,19 +120,12 @@ proc: BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
     END IF;
 
-    CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
-    IF v_found THEN
-        COMMIT;
-        LEAVE proc;
-    END IF;
-
+    -- The first broken rule is not raised at once: a refused request that is the retry of
+    -- one that passed replays it (the key is looked up under the locks, below).
     IF v_kyc <> 'verified' THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'KYC_REQUIRED: money leaves an account only once its owner is verified';
-    END IF;
-    IF v_status = 'frozen' THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_FROZEN: the sending account is frozen';
-    ELSEIF v_status = 'closed' THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_CLOSED: the sending account is closed';
+        SET v_message = 'KYC_REQUIRED: money leaves an account only once its owner is verified';
+    ELSE
+        SET v_message = fn_debit_error(v_status, v_active, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
     END IF;
 
     -- Every per-item rule at once; the first failing item (in batch order) is reported.
@@ -145,9 +140,12 @@ proc: BEGIN
                    WHEN fn_amount_error(CAST(j.amount AS DECIMAL(38,12)), v_exponent, FALSE, v_max_amount) IS NOT NULL
                         THEN IF(fn_amount_error(CAST(j.amount AS DECIMAL(38,12)), v_exponent, FALSE, NULL) IS NULL,
                                 'AMOUNT_OUT_OF_RANGE', 'INVALID_AMOUNT')
-                   WHEN CAST(j.amount AS DECIMAL(38,12)) > v_txn_limit THEN 'LIMIT_EXCEEDED'
-                   WHEN a.status = 'frozen' THEN 'ACCOUNT_FROZEN'
-                   WHEN a.status = 'closed' THEN 'ACCOUNT_CLOSED'
+                   WHEN fn_debit_error(NULL, NULL, CAST(j.amount AS DECIMAL(38,12)), v_txn_limit,
+                                       NULL, NULL, NULL, NULL, NULL) IS NOT NULL THEN 'LIMIT_EXCEEDED'
+                   -- The receiving side: its status and its currency.
+                   WHEN fn_debit_error(a.status, tc.is_active, NULL, NULL, NULL, NULL, NULL, NULL, NULL) IS NOT NULL
+                        THEN SUBSTRING_INDEX(fn_debit_error(a.status, tc.is_active, NULL, NULL, NULL, NULL,
+                                                            NULL, NULL, NULL), _utf8mb4':' COLLATE utf8mb4_unicode_ci, 1)
                    WHEN a.currency <> v_currency AND fx.rate IS NULL THEN 'FX_RATE_UNAVAILABLE'
                    WHEN a.currency <> v_currency AND CAST(j.amount AS DECIMAL(38,12)) < v_min_fx
                         THEN 'FX_AMOUNT_TOO_SMALL'
@@ -160,17 +158,12 @@ proc: BEGIN
                  amount VARCHAR(64) PATH '$.amount')) j
         LEFT JOIN accounts a ON a.account_number = j.n AND a.kind = 'customer'
         LEFT JOIN currencies tc ON tc.code = a.currency
-        LEFT JOIN (SELECT r.quote_currency, r.rate FROM fx_rates r
-                   WHERE r.base_currency = v_currency AND r.valid_from <= NOW(6)
-                     AND NOT EXISTS (SELECT 1 FROM fx_rates n
-                                     WHERE n.base_currency = r.base_currency
-                                       AND n.quote_currency = r.quote_currency
-                                       AND n.valid_from <= NOW(6)
-                                       AND (n.valid_from > r.valid_from
-                                            OR (n.valid_from = r.valid_from AND n.id > r.id)))) fx
+        -- The rate in force to each other currency, looked up once per currency.
+        LEFT JOIN (SELECT c.code AS quote_currency, fn_fx_rate(v_currency, c.code, NOW(6)) AS rate
+                   FROM currencies c WHERE c.code <> v_currency) fx
                ON fx.quote_currency = a.currency AND a.currency <> v_currency
     ) checked
-    WHERE code IS NOT NULL
+    WHERE code IS NOT NULL AND v_message IS NULL
     ORDER BY idx
     LIMIT 1;
     IF v_bad_code IS NOT NULL THEN
@@ -186,134 +179,85 @@ proc: BEGIN
             WHEN 'LIMIT_EXCEEDED' THEN 'amount is over the per-transaction limit'
             WHEN 'ACCOUNT_FROZEN' THEN 'the receiving account is frozen'
             WHEN 'ACCOUNT_CLOSED' THEN 'the receiving account is closed'
+            WHEN 'UNKNOWN_CURRENCY' THEN 'the receiving account''s currency is no longer supported'
             ELSE 'no exchange rate for this currency pair' END);
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
     END IF;
+    CALL sp_journal_reset();
+    IF v_message IS NULL THEN
+        -- The children, in item order, at the rate in force rounded DOWN to the payee's exponent.
+        INSERT INTO tmp_journal_txns (seq, type, amount, currency, from_account_id, to_account_id,
+                                      target_amount, target_currency, fx_rate, description,
+                                      event_type, event_user_id, event_payload)
+        SELECT x.idx, 'transfer', x.amount, v_currency, p_from_account_id, x.to_id, x.target,
+               x.to_currency, x.rate, IFNULL(x.description, p_description),
+               'transaction.transfer', v_from_user,
+               JSON_OBJECT('transaction_id', 0, 'batch_id', 0, 'from_account_id', p_from_account_id,
+                           'to_account_id', x.to_id, 'amount', CAST(x.amount AS CHAR),
+                           'currency', v_currency, 'target_amount', CAST(x.target AS CHAR),
+                           'target_currency', x.to_currency)
+        FROM (SELECT r.idx, r.amount, r.description, r.to_id, r.to_currency, r.rate,
+                     CAST(TRUNCATE(r.amount * r.rate, r.exponent) AS DECIMAL(20,4)) AS target
+              FROM (SELECT j.idx, CAST(j.amount AS DECIMAL(20,4)) AS amount, j.description,
+                           a.id AS to_id, a.currency AS to_currency, tc.exponent,
+                           IF(a.currency = v_currency, 1, fx.rate) AS rate
+                    FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
+                             idx FOR ORDINALITY,
+                             n VARCHAR(64) PATH '$.to_account_number',
+                             amount DECIMAL(38,12) PATH '$.amount',
+                             description VARCHAR(255) PATH '$.description')) j
+                    JOIN accounts a ON a.account_number = j.n AND a.kind = 'customer'
+                    JOIN currencies tc ON tc.code = a.currency
+                    LEFT JOIN (SELECT c.code AS quote_currency,
+                                      fn_fx_rate(v_currency, c.code, NOW(6)) AS rate
+                               FROM currencies c WHERE c.code <> v_currency) fx
+                           ON fx.quote_currency = a.currency) r) x
+        ORDER BY x.idx;
 
-    BEGIN
-        DECLARE EXIT HANDLER FOR 1062 SET v_duplicate = TRUE;
-        INSERT INTO transactions (reference, type, status, amount, currency, from_account_id,
-                                  initiator_id, idempotency_key, request_hash, description, created_at)
-        VALUES (CONCAT('TX', LPAD(HEX(UUID_SHORT()), 16, '0')), 'batch', 'completed', 0, v_currency,
-                p_from_account_id, p_actor_id, p_idempotency_key, v_hash, p_description, NOW(6));
-    END;
-    IF v_duplicate THEN
-        -- The same key was committed meanwhile by a call on other accounts.
-        ROLLBACK;
-        CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, v_hash, v_found);
-        LEAVE proc;
+        -- Limits and funds, cumulatively in item order.
+        SELECT seq, SUBSTRING_INDEX(fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
+                                                   running, v_available, v_overdraft),
+                                    _utf8mb4':' COLLATE utf8mb4_unicode_ci, 1)
+          INTO v_bad_index, v_bad_code
+        FROM (SELECT seq, SUM(amount) OVER (ORDER BY seq) AS running FROM tmp_journal_txns) r
+        WHERE fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
+                             running, v_available, v_overdraft) IS NOT NULL
+        ORDER BY seq
+        LIMIT 1;
+        IF v_bad_code IS NOT NULL THEN
+            SET v_message = CONCAT(v_bad_code, ': transfers[', v_bad_index - 1, ']: ',
+                                   IF(v_bad_code = 'DAILY_LIMIT_EXCEEDED', 'the batch goes over the daily limit here',
+                                      'the available balance does not cover the batch up to here'));
+        END IF;
     END IF;
-    SET v_parent_id = LAST_INSERT_ID();
-
-    -- The children, in item order (their ids ascend with it).
-    INSERT INTO transactions (reference, type, status, amount, currency, from_account_id, to_account_id,
-                              target_amount, target_currency, fx_rate, initiator_id, description,
-                              parent_id, created_at)
-    SELECT CONCAT('TX', LPAD(HEX(UUID_SHORT()), 16, '0')), 'transfer', 'completed', j.amount, v_currency,
-           p_from_account_id, a.id,
-           IF(a.currency = v_currency, j.amount, TRUNCATE(j.amount * (
-               SELECT r.rate FROM fx_rates r
-               WHERE r.base_currency = v_currency AND r.quote_currency = a.currency AND r.valid_from <= NOW(6)
-               ORDER BY r.valid_from DESC, r.id DESC LIMIT 1), tc.exponent)),
-           a.currency,
-           IF(a.currency = v_currency, 1, (
-               SELECT r.rate FROM fx_rates r
-               WHERE r.base_currency = v_currency AND r.quote_currency = a.currency AND r.valid_from <= NOW(6)
-               ORDER BY r.valid_from DESC, r.id DESC LIMIT 1)),
-           p_actor_id, IFNULL(j.description, p_description), v_parent_id, NOW(6)
-    FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
-             idx FOR ORDINALITY,
-             n VARCHAR(64) PATH '$.to_account_number',
-             amount DECIMAL(38,12) PATH '$.amount',
-             description VARCHAR(255) PATH '$.description')) j
-    JOIN accounts a ON a.account_number = j.n AND a.kind = 'customer'
-    JOIN currencies tc ON tc.code = a.currency
-    ORDER BY j.idx;
-
-    -- Limits and funds, cumulatively in item order.
-    SELECT item, IF(running > v_daily_limit - v_spent, 'DAILY_LIMIT_EXCEEDED', 'INSUFFICIENT_FUNDS')
-      INTO v_bad_index, v_bad_code
-    FROM (SELECT ROW_NUMBER() OVER (ORDER BY t.id) AS item, SUM(t.amount) OVER (ORDER BY t.id) AS running
-          FROM transactions t WHERE t.parent_id = v_parent_id) r
-    WHERE running > v_daily_limit - v_spent OR v_available - running < -v_overdraft
-    ORDER BY item
-    LIMIT 1;
-    IF v_bad_code IS NOT NULL THEN
-        SET v_message = CONCAT(v_bad_code, ': transfers[', v_bad_index - 1, ']: ',
-                               IF(v_bad_code = 'DAILY_LIMIT_EXCEEDED', 'the batch goes over the daily limit here',
-                                  'the available balance does not cover the batch up to here'));
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
+    IF v_message IS NULL THEN
+        -- Each child's legs: sender, payee, and for a conversion the two FX position accounts.
+        INSERT INTO tmp_journal_legs (txn_seq, account_id, amount, currency, entry_type)
+        SELECT t.seq,
+               CASE k.n WHEN 1 THEN p_from_account_id WHEN 2 THEN t.to_account_id ELSE g.id END,
+               CASE k.n WHEN 1 THEN -t.amount WHEN 2 THEN t.target_amount WHEN 3 THEN t.amount
+                        ELSE -t.target_amount END,
+               IF(k.n IN (1, 3), v_currency, t.target_currency),
+               IF(k.n <= 2, 'principal', 'fx')
+        FROM tmp_journal_txns t
+        JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) k
+          ON k.n <= 2 OR t.target_currency <> t.currency
+        LEFT JOIN accounts g ON k.n >= 3 AND g.kind = 'system' AND g.gl_type = 'fx_position'
+                            AND g.currency = IF(k.n = 3, v_currency, t.target_currency)
+        ORDER BY t.seq, k.n;
+        SELECT SUM(amount) INTO v_total FROM tmp_journal_txns;
+        UPDATE accounts SET daily_spent = v_spent + v_total, daily_spent_date = CURDATE()
+        WHERE id = p_from_account_id;
     END IF;
-
-    -- Customer legs: balance_after runs in item order on every account.
-    INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
-    SELECT t.id, p_from_account_id, -t.amount, v_currency,
-           v_balance - SUM(t.amount) OVER (ORDER BY t.id), 'principal', NOW(6)
-    FROM transactions t WHERE t.parent_id = v_parent_id
-    ORDER BY t.id;
-    INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
-    SELECT t.id, t.to_account_id, t.target_amount, t.target_currency,
-           a.balance + SUM(t.target_amount) OVER (PARTITION BY t.to_account_id ORDER BY t.id), 'principal', NOW(6)
-    FROM transactions t JOIN accounts a ON a.id = t.to_account_id
-    WHERE t.parent_id = v_parent_id
-    ORDER BY t.id;
-
-    SELECT SUM(amount), SUM(target_currency <> currency) INTO v_total, v_fx_items
-    FROM transactions WHERE parent_id = v_parent_id;
-    UPDATE accounts
-    SET balance = balance - v_total, available_balance = available_balance - v_total,
-        daily_spent = v_spent + v_total, daily_spent_date = CURDATE()
-    WHERE id = p_from_account_id;
-    UPDATE accounts a
-    JOIN (SELECT to_account_id, SUM(target_amount) AS total FROM transactions
-          WHERE parent_id = v_parent_id GROUP BY to_account_id) s ON s.to_account_id = a.id
-    SET a.balance = a.balance + s.total, a.available_balance = a.available_balance + s.total;
-
-    IF v_fx_items > 0 THEN
-        -- FX legs against the position accounts: system rows, locked after the customer rows.
-        SELECT COUNT(*) INTO v_locked FROM accounts
-        WHERE kind = 'system' AND gl_type = 'fx_position'
-          AND currency IN (SELECT target_currency FROM transactions WHERE parent_id = v_parent_id
-                           UNION SELECT v_currency)
-        ORDER BY id
-        FOR UPDATE;
-        INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
-        SELECT t.id, g.id, t.amount, v_currency, g.balance + SUM(t.amount) OVER (ORDER BY t.id), 'fx', NOW(6)
-        FROM transactions t
-        JOIN accounts g ON g.kind = 'system' AND g.gl_type = 'fx_position' AND g.currency = v_currency
-        WHERE t.parent_id = v_parent_id AND t.target_currency <> t.currency
-        ORDER BY t.id;
-        INSERT INTO ledger_entries (transaction_id, account_id, amount, currency, balance_after, entry_type, created_at)
-        SELECT t.id, g.id, -t.target_amount, t.target_currency,
-               g.balance - SUM(t.target_amount) OVER (PARTITION BY g.id ORDER BY t.id), 'fx', NOW(6)
-        FROM transactions t
-        JOIN accounts g ON g.kind = 'system' AND g.gl_type = 'fx_position' AND g.currency = t.target_currency
-        WHERE t.parent_id = v_parent_id AND t.target_currency <> t.currency
-        ORDER BY t.id;
-        UPDATE accounts g
-        JOIN (SELECT target_currency AS currency, -SUM(target_amount) AS delta FROM transactions
-              WHERE parent_id = v_parent_id AND target_currency <> currency GROUP BY target_currency
-              UNION ALL
-              SELECT v_currency, SUM(amount) FROM transactions
-              WHERE parent_id = v_parent_id AND target_currency <> currency) s
-          ON g.kind = 'system' AND g.gl_type = 'fx_position' AND g.currency = s.currency
-        SET g.balance = g.balance + s.delta, g.available_balance = g.available_balance + s.delta;
+    CALL sp_post_journal('batch', IFNULL(v_total, 0), v_currency, 0, p_from_account_id, NULL,
+                         NULL, NULL, NULL, p_description, NULL,
+                         p_actor_id, p_idempotency_key, v_hash, v_message,
+                         'transaction.batch', v_from_user, NULL,
+                         JSON_OBJECT('transaction_id', 0, 'from_account_id', p_from_account_id,
+                                     'count', v_count, 'amount', CAST(v_total AS CHAR),
+                                     'currency', v_currency),
+                         '$.transaction_id', v_parent_id);
+    IF v_parent_id IS NOT NULL THEN
+        CALL sp_emit_batch(v_parent_id, FALSE);
     END IF;
-
-    UPDATE transactions SET amount = v_total WHERE id = v_parent_id;
-    INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
-    SELECT 'transaction.transfer', 'transaction', t.id, v_from_user,
-           JSON_OBJECT('transaction_id', t.id, 'batch_id', v_parent_id, 'from_account_id', p_from_account_id,
-                       'to_account_id', t.to_account_id, 'amount', CAST(t.amount AS CHAR),
-                       'currency', t.currency, 'target_amount', CAST(t.target_amount AS CHAR),
-                       'target_currency', t.target_currency)
-    FROM transactions t WHERE t.parent_id = v_parent_id
-    ORDER BY t.id;
-    INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
-    VALUES ('transaction.batch', 'transaction', v_parent_id, v_from_user,
-            JSON_OBJECT('transaction_id', v_parent_id, 'from_account_id', p_from_account_id,
-                        'count', v_count, 'amount', CAST(v_total AS CHAR), 'currency', v_currency));
-    COMMIT;
-    CALL sp_emit_batch(v_parent_id, FALSE);
 END$$
 DELIMITER ;

@@ -34,7 +34,7 @@ class RoleGrants:
 
 
 # The procedures the API calls (api/ledger.py) and nothing else: the allow-list of bank_app.
-# Internal helpers (sp_post_entry, sp_audit_append, sp_replay_idempotent, sp_assert_*,
+# Internal helpers (sp_post_journal, sp_audit_append, sp_replay_idempotent, sp_assert_*,
 # sp_emit_*, sp_check_amount, sp_move_cash, fn_*, ...) run under their definer and are
 # not callable by any service user. When the API starts calling a procedure, add it here;
 # tests/db/test_database_privileges.py fails until you do.

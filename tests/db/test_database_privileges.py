@@ -145,11 +145,12 @@ class TestAllowList:
                     continue
                 allowed = kind == "PROCEDURE" and name in ROLES[user].procedures
                 assert allowed, f"{grantee} may execute {kind} {name}:\n{listing}"
-        helpers = {"sp_post_entry", "sp_audit_append", "sp_replay_idempotent",
+        helpers = {"sp_post_journal", "sp_journal_lock", "sp_journal_reset",
+                   "sp_audit_append", "sp_replay_idempotent",
                    "sp_assert_session", "sp_assert_staff", "sp_assert_role",
                    "fn_is_system_login", "sp_emit_transaction",
                    "sp_emit_batch", "sp_check_amount", "sp_move_cash", "fn_audit_row_hash",
-                   "fn_amount_error"}
+                   "fn_amount_error", "fn_debit_error", "fn_new_reference"}
         for (_, name), who in grantees.items():
             if name in helpers:
                 assert not {user_of(g) for g in who} & service_users(), f"{name}:\n{listing}"
@@ -157,7 +158,8 @@ class TestAllowList:
     @pytest.mark.parametrize(
         "statement",
         [
-            "CALL sp_post_entry(1, 1, 777.000, 'JOD', 'principal')",
+            "CALL sp_post_journal('deposit', 777, 'JOD', 0, NULL, 1, 777, 'JOD', 1, 'x', NULL, 1,"
+            " 'k', NULL, NULL, 'transaction.deposit', 1, NULL, '{}', '$.transaction_id', @id)",
             "CALL sp_audit_append('accounts', 1, 'UPDATE', NULL, '{\"forged\":1}')",
             "CALL sp_move_cash('deposit', 1, 5.000, 'x', 'k', 1, NULL, NULL)",
             "CALL sp_replay_idempotent(1, 'k', NULL, @found)",
