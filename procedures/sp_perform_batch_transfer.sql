@@ -9,8 +9,12 @@
 -- per-transaction and daily limits, funds, FX only from the minimum amount up, at the rate
 -- in force rounded DOWN to the payee's exponent), with limits and funds checked cumulatively
 -- in item order (fn_debit_error per item and over the running total; fn_amount_error; an
--- inactive currency on either side is UNKNOWN_CURRENCY). An error names the first failing
--- item: 'CODE: transfers[i]: ...'. A refused request whose key is known replays instead.
+-- inactive currency on either side is UNKNOWN_CURRENCY). Each item to another customer pays
+-- its own fee (fn_transfer_fee, 'transfer_external'; to one's own account 'transfer_own'),
+-- as its own pair of entries to the currency's fee income; the funds check counts amount +
+-- fee, the daily limit the amounts. A conversion is fn_fx_convert at fn_fx_applied_rate.
+-- An error names the first failing item: 'CODE: transfers[i]: ...'. A refused request
+-- whose key is known replays instead.
 -- Parameters:
 --   p_from_account_id  the sender's account
 --   p_items            JSON array of {"to_account_number", "amount", "description"?}
@@ -24,7 +28,7 @@
 --         ACCOUNT_NOT_FOUND, KYC_REQUIRED, SAME_ACCOUNT, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE,
 --         LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN,
 --         ACCOUNT_CLOSED, UNKNOWN_CURRENCY, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL, IDEMPOTENCY_CONFLICT,
---         BALANCE_OUT_OF_RANGE.
+--         BALANCE_OUT_OF_RANGE, INVALID_ARGUMENT (no fee schedule for the currency).
 -- Example: CALL sp_perform_batch_transfer(7, '[{"to_account_number":"123456789012","amount":"5.000"}]',
 --                                         'payroll', 'batch-1', 42, NULL, 42);
 DROP PROCEDURE IF EXISTS sp_perform_batch_transfer;
@@ -149,8 +153,12 @@ proc: BEGIN
                    WHEN a.currency <> v_currency AND fx.rate IS NULL THEN 'FX_RATE_UNAVAILABLE'
                    WHEN a.currency <> v_currency AND CAST(j.amount AS DECIMAL(38,12)) < v_min_fx
                         THEN 'FX_AMOUNT_TOO_SMALL'
-                   WHEN TRUNCATE(CAST(j.amount AS DECIMAL(38,12)) * IFNULL(fx.rate, 1), tc.exponent) <= 0
+                   WHEN fn_fx_convert(v_currency, a.currency, CAST(j.amount AS DECIMAL(38,12)),
+                                      tc.exponent, NOW(6)) <= 0
                         THEN 'INVALID_AMOUNT'
+                   WHEN fn_transfer_fee(v_currency, CAST(j.amount AS DECIMAL(38,12)),
+                                        IF(a.user_id = v_from_user, 'transfer_own', 'transfer_external')) IS NULL
+                        THEN 'INVALID_ARGUMENT'
                END AS code
         FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
                  idx FOR ORDINALITY,
@@ -180,15 +188,16 @@ proc: BEGIN
             WHEN 'ACCOUNT_FROZEN' THEN 'the receiving account is frozen'
             WHEN 'ACCOUNT_CLOSED' THEN 'the receiving account is closed'
             WHEN 'UNKNOWN_CURRENCY' THEN 'the receiving account''s currency is no longer supported'
+            WHEN 'INVALID_ARGUMENT' THEN 'no fee schedule for this currency'
             ELSE 'no exchange rate for this currency pair' END);
     END IF;
     CALL sp_journal_reset();
     IF v_message IS NULL THEN
         -- The children, in item order, at the rate in force rounded DOWN to the payee's exponent.
-        INSERT INTO tmp_journal_txns (seq, type, amount, currency, from_account_id, to_account_id,
+        INSERT INTO tmp_journal_txns (seq, type, amount, currency, fee, from_account_id, to_account_id,
                                       target_amount, target_currency, fx_rate, description,
                                       event_type, event_user_id, event_payload)
-        SELECT x.idx, 'transfer', x.amount, v_currency, p_from_account_id, x.to_id, x.target,
+        SELECT x.idx, 'transfer', x.amount, v_currency, x.fee, p_from_account_id, x.to_id, x.target,
                x.to_currency, x.rate, IFNULL(x.description, p_description),
                'transaction.transfer', v_from_user,
                JSON_OBJECT('transaction_id', 0, 'batch_id', 0, 'from_account_id', p_from_account_id,
@@ -196,9 +205,11 @@ proc: BEGIN
                            'currency', v_currency, 'target_amount', CAST(x.target AS CHAR),
                            'target_currency', x.to_currency)
         FROM (SELECT r.idx, r.amount, r.description, r.to_id, r.to_currency, r.rate,
-                     CAST(TRUNCATE(r.amount * r.rate, r.exponent) AS DECIMAL(20,4)) AS target
+                     fn_fx_convert(v_currency, r.to_currency, r.amount, r.exponent, NOW(6)) AS target,
+                     fn_transfer_fee(v_currency, r.amount, r.fee_kind) AS fee
               FROM (SELECT j.idx, CAST(j.amount AS DECIMAL(20,4)) AS amount, j.description,
                            a.id AS to_id, a.currency AS to_currency, tc.exponent,
+                           IF(a.user_id = v_from_user, 'transfer_own', 'transfer_external') AS fee_kind,
                            IF(a.currency = v_currency, 1, fx.rate) AS rate
                     FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
                              idx FOR ORDINALITY,
@@ -208,19 +219,20 @@ proc: BEGIN
                     JOIN accounts a ON a.account_number = j.n AND a.kind = 'customer'
                     JOIN currencies tc ON tc.code = a.currency
                     LEFT JOIN (SELECT c.code AS quote_currency,
-                                      fn_fx_rate(v_currency, c.code, NOW(6)) AS rate
+                                      fn_fx_applied_rate(v_currency, c.code, NOW(6)) AS rate
                                FROM currencies c WHERE c.code <> v_currency) fx
                            ON fx.quote_currency = a.currency) r) x
         ORDER BY x.idx;
 
         -- Limits and funds, cumulatively in item order.
         SELECT seq, SUBSTRING_INDEX(fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
-                                                   running, v_available, v_overdraft),
+                                                   debited, v_available, v_overdraft),
                                     _utf8mb4':' COLLATE utf8mb4_unicode_ci, 1)
           INTO v_bad_index, v_bad_code
-        FROM (SELECT seq, SUM(amount) OVER (ORDER BY seq) AS running FROM tmp_journal_txns) r
+        FROM (SELECT seq, SUM(amount) OVER (ORDER BY seq) AS running,
+                     SUM(amount + fee) OVER (ORDER BY seq) AS debited FROM tmp_journal_txns) r
         WHERE fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
-                             running, v_available, v_overdraft) IS NOT NULL
+                             debited, v_available, v_overdraft) IS NOT NULL
         ORDER BY seq
         LIMIT 1;
         IF v_bad_code IS NOT NULL THEN
@@ -230,19 +242,23 @@ proc: BEGIN
         END IF;
     END IF;
     IF v_message IS NULL THEN
-        -- Each child's legs: sender, payee, and for a conversion the two FX position accounts.
+        -- Each child's legs: sender, payee, for a conversion the two FX position accounts,
+        -- and for a fee the sender's fee entry and the fee income account's.
         INSERT INTO tmp_journal_legs (txn_seq, account_id, amount, currency, entry_type)
         SELECT t.seq,
-               CASE k.n WHEN 1 THEN p_from_account_id WHEN 2 THEN t.to_account_id ELSE g.id END,
+               CASE k.n WHEN 1 THEN p_from_account_id WHEN 2 THEN t.to_account_id
+                        WHEN 5 THEN p_from_account_id ELSE g.id END,
                CASE k.n WHEN 1 THEN -t.amount WHEN 2 THEN t.target_amount WHEN 3 THEN t.amount
-                        ELSE -t.target_amount END,
-               IF(k.n IN (1, 3), v_currency, t.target_currency),
-               IF(k.n <= 2, 'principal', 'fx')
+                        WHEN 4 THEN -t.target_amount WHEN 5 THEN -t.fee ELSE t.fee END,
+               IF(k.n IN (2, 4), t.target_currency, v_currency),
+               CASE WHEN k.n <= 2 THEN 'principal' WHEN k.n <= 4 THEN 'fx' ELSE 'fee' END
         FROM tmp_journal_txns t
-        JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) k
-          ON k.n <= 2 OR t.target_currency <> t.currency
-        LEFT JOIN accounts g ON k.n >= 3 AND g.kind = 'system' AND g.gl_type = 'fx_position'
-                            AND g.currency = IF(k.n = 3, v_currency, t.target_currency)
+        JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
+              UNION ALL SELECT 5 UNION ALL SELECT 6) k
+          ON k.n <= 2 OR (k.n <= 4 AND t.target_currency <> t.currency) OR (k.n >= 5 AND t.fee > 0)
+        LEFT JOIN accounts g ON k.n >= 3 AND k.n <> 5 AND g.kind = 'system'
+                            AND g.gl_type = IF(k.n = 6, 'fee_income', 'fx_position')
+                            AND g.currency = IF(k.n = 4, t.target_currency, v_currency)
         ORDER BY t.seq, k.n;
         SELECT SUM(amount) INTO v_total FROM tmp_journal_txns;
         UPDATE accounts SET daily_spent = v_spent + v_total, daily_spent_date = CURDATE()

@@ -60,7 +60,7 @@ CREATE PROCEDURE sp_post_journal(
     IN p_to_account_id BIGINT UNSIGNED,
     IN p_target_amount DECIMAL(20,4),
     IN p_target_currency CHAR(3),
-    IN p_fx_rate DECIMAL(20,10),
+    IN p_fx_rate DECIMAL(30,20),
     IN p_description VARCHAR(255),
     IN p_reversal_of_id BIGINT UNSIGNED,
     IN p_actor_id BIGINT UNSIGNED,
@@ -138,10 +138,10 @@ proc: BEGIN
         FROM tmp_journal_legs l JOIN accounts a ON a.id = l.account_id
         ORDER BY l.seq;
     ELSE
-        INSERT INTO transactions (reference, type, status, amount, currency, from_account_id,
+        INSERT INTO transactions (reference, type, status, amount, currency, fee, from_account_id,
                                   to_account_id, target_amount, target_currency, fx_rate,
                                   initiator_id, description, parent_id, created_at)
-        SELECT fn_new_reference(), type, 'completed', amount, currency, from_account_id,
+        SELECT fn_new_reference(), type, 'completed', amount, currency, fee, from_account_id,
                to_account_id, target_amount, target_currency, fx_rate, p_actor_id,
                description, p_transaction_id, NOW(6)
         FROM tmp_journal_txns ORDER BY seq;

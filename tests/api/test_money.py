@@ -85,7 +85,9 @@ class TestRaces:
         assert {r.status_code for r in responses} == {201}
         total = Decimal(await bank.balance(alice, a["id"])) + Decimal(
             await bank.balance(bob, b["id"]))
-        assert total == Decimal("2000.00")
+        fees = sum(Decimal(r.json()["fee"]) for r in responses)
+        assert fees == Decimal("0.35") * len(responses)  # each pays the USD minimum fee
+        assert total + fees == Decimal("2000.00")
 
 
 class TestTransfers:
@@ -142,13 +144,13 @@ class TestBatch:
         assert body["batch"]["type"] == "batch"
         assert [t["to_account"] for t in body["transfers"]] == [
             p["account_number"] for p in payees]
-        assert await bank.balance(payer, src["id"]) == "70.000"
+        assert await bank.balance(payer, src["id"]) == "69.250"  # 0.250 fee per item
 
         bad = [*items, {"to_account_number": "000000000000", "amount": "1"}]
         failed = await client.post("/transactions/batch", headers=payer.money_headers(),
                                    json={"from_account_id": src["id"], "transfers": bad})
         assert failed.status_code in (404, 422)
-        assert await bank.balance(payer, src["id"]) == "70.000"
+        assert await bank.balance(payer, src["id"]) == "69.250"
 
     async def test_more_than_1000_items_is_422(self, bank, client):
         payer = await bank.person()

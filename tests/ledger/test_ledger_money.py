@@ -244,9 +244,9 @@ class TestFx:
                 "principal",
                 "principal",
             ]
-        # 141.00 * 0.9290780141 (1.31 / 1.41 through JOD, truncated to 10 places in the bank's
-        # favour): 130.9999999881, credited 130.99
-        assert balance(admin_conn, eur["id"]) == Decimal("130.99")
+        # 141.00 * 1.31 / 1.41 through the two JOD mids at full precision, rounded once: 131.00
+        # (the stored cross rate, truncated to 10 places, would have credited 130.99)
+        assert balance(admin_conn, eur["id"]) == Decimal("131.00")
         sheet = query(
             admin_conn,
             "SELECT currency, SUM(balance) AS net FROM vw_balance_sheet GROUP BY currency",
@@ -320,7 +320,8 @@ class TestBatch:
         assert rows[0]["type"] == "batch"
         assert rows[0]["amount"] == Decimal("60.5")
         assert [r["parent_id"] for r in rows[1:]] == [rows[0]["id"]] * 3
-        assert balance(admin_conn, customer["main"]["id"]) == Decimal("939.500")
+        # Each item to another customer pays 1 %, at least 0.250: 0.250 + 0.250 + 0.305
+        assert balance(admin_conn, customer["main"]["id"]) == Decimal("938.695")
         assert balance(admin_conn, others[1]["id"]) == Decimal("28.20")
 
     def test_batch_is_all_or_nothing_and_names_the_failing_item(
@@ -389,7 +390,8 @@ class TestBatch:
         assert rows[3]["description"] == "tip"
         assert rows[1]["description"] == "mixed"
         assert balance(admin_conn, usd["id"]) == Decimal("143.11")
-        assert balance(admin_conn, customer["main"]["id"]) == Decimal("897.000")
+        # Fees: 1.000 (1 % of 100) + 0.250 + 0.250 (the minimum)
+        assert balance(admin_conn, customer["main"]["id"]) == Decimal("895.500")
         afters = query(
             admin_conn,
             "SELECT balance_after FROM ledger_entries WHERE account_id=%s ORDER BY id",
@@ -401,10 +403,13 @@ class TestBatch:
             "SELECT balance_after FROM ledger_entries WHERE account_id=%s ORDER BY id",
             customer["main"]["id"],
         )
-        assert [r["balance_after"] for r in sender][-3:] == [
-            Decimal("900.000"),
-            Decimal("898.500"),
-            Decimal("897.000"),
+        assert [r["balance_after"] for r in sender][-6:] == [
+            Decimal("900.000"),  # each item's principal, then its fee
+            Decimal("899.000"),
+            Decimal("897.500"),
+            Decimal("897.250"),
+            Decimal("895.750"),
+            Decimal("895.500"),
         ]
         assert integrity_problems(admin_conn) == []
 
