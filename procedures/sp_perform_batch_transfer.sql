@@ -68,6 +68,7 @@ proc: BEGIN
     DECLARE v_bad_index INT DEFAULT NULL;
     DECLARE v_bad_code VARCHAR(32) DEFAULT NULL;
     DECLARE v_message VARCHAR(512) DEFAULT NULL;
+    DECLARE v_today DATE DEFAULT fn_bank_date();
     DECLARE c_lock CURSOR FOR
         SELECT a.id FROM accounts a
         WHERE a.id = p_from_account_id
@@ -115,7 +116,7 @@ proc: BEGIN
 
     SELECT a.user_id, a.currency, c.exponent, c.max_amount, c.min_fx_amount, c.is_active, u.kyc_status, a.status,
            a.balance, a.available_balance, a.overdraft_limit,
-           a.per_transaction_limit, a.daily_limit, IF(a.daily_spent_date = CURDATE(), a.daily_spent, 0)
+           a.per_transaction_limit, a.daily_limit, IF(a.daily_spent_date = v_today, a.daily_spent, 0)
       INTO v_from_user, v_currency, v_exponent, v_max_amount, v_min_fx, v_active, v_kyc, v_status,
            v_balance, v_available, v_overdraft, v_txn_limit, v_daily_limit, v_spent
     FROM accounts a JOIN currencies c ON c.code = a.currency JOIN users u ON u.id = a.user_id
@@ -123,6 +124,10 @@ proc: BEGIN
     IF v_from_user IS NULL OR (p_owner_id IS NOT NULL AND v_from_user <> p_owner_id) THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
     END IF;
+    -- Down to the type's minimum balance, less the account's overdraft.
+    SET v_overdraft = v_overdraft - IFNULL((SELECT l.min_balance FROM account_type_limits l
+                                            JOIN accounts a ON a.account_type = l.account_type
+                                            WHERE a.id = p_from_account_id), 0);
 
     -- The first broken rule is not raised at once: a refused request that is the retry of
     -- one that passed replays it (the key is looked up under the locks, below).
@@ -190,6 +195,7 @@ proc: BEGIN
             WHEN 'UNKNOWN_CURRENCY' THEN 'the receiving account''s currency is no longer supported'
             WHEN 'INVALID_ARGUMENT' THEN 'no fee schedule for this currency'
             ELSE 'no exchange rate for this currency pair' END);
+        SET v_message = fn_limit_detail(v_message, v_txn_limit, v_daily_limit - v_spent, v_currency, v_exponent);
     END IF;
     CALL sp_journal_reset();
     IF v_message IS NULL THEN
@@ -239,6 +245,8 @@ proc: BEGIN
             SET v_message = CONCAT(v_bad_code, ': transfers[', v_bad_index - 1, ']: ',
                                    IF(v_bad_code = 'DAILY_LIMIT_EXCEEDED', 'the batch goes over the daily limit here',
                                       'the available balance does not cover the batch up to here'));
+            SET v_message = fn_limit_detail(v_message, v_daily_limit, v_daily_limit - v_spent,
+                                            v_currency, v_exponent);
         END IF;
     END IF;
     IF v_message IS NULL THEN
@@ -261,7 +269,7 @@ proc: BEGIN
                             AND g.currency = IF(k.n = 4, t.target_currency, v_currency)
         ORDER BY t.seq, k.n;
         SELECT SUM(amount) INTO v_total FROM tmp_journal_txns;
-        UPDATE accounts SET daily_spent = v_spent + v_total, daily_spent_date = CURDATE()
+        UPDATE accounts SET daily_spent = v_spent + v_total, daily_spent_date = v_today
         WHERE id = p_from_account_id;
     END IF;
     CALL sp_post_journal('batch', IFNULL(v_total, 0), v_currency, 0, p_from_account_id, NULL,

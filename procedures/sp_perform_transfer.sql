@@ -5,8 +5,12 @@
 -- result of zero is refused); the FX position GL accounts take the other
 -- legs (sender -100 JOD, FX-JOD +100 JOD, FX-USD -141 USD, receiver +141 USD), so each
 -- currency nets to zero.
--- Bounds: the amount is at most the sender currency's max_amount, and the day's total is the
--- sender's daily_limit. There is no receiver limit: one that anyone could fill by paying you
+-- Bounds: the amount is at most the sender currency's max_amount and the sender's
+-- per_transaction_limit, and the day's total (a calendar day in the bank's time zone,
+-- fn_bank_date) at most its daily_limit (both start from account_type_limits); a breach's
+-- message carries the limit and what remains today (fn_limit_detail). The balance may not
+-- go below the type's min_balance minus the account's overdraft. All before anything is
+-- written. There is no receiver limit: one that anyone could fill by paying you
 -- would be a denial of service. The sender's owner must have verified KYC. An overflow of a
 -- balance column is BALANCE_OUT_OF_RANGE, with nothing written.
 -- Fees: the procedure decides them, not the client. A transfer to another customer pays
@@ -67,7 +71,9 @@ proc: BEGIN
     DECLARE v_kyc VARCHAR(16);
     DECLARE v_txn_id BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_hash BINARY(32);
-    DECLARE v_error VARCHAR(128) DEFAULT NULL;
+    DECLARE v_error VARCHAR(255) DEFAULT NULL;
+    DECLARE v_min_balance DECIMAL(20,4) DEFAULT 0;
+    DECLARE v_today DATE;
     DECLARE v_found BOOLEAN DEFAULT FALSE;
     DECLARE v_from_user BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_from_currency CHAR(3);
@@ -120,12 +126,13 @@ proc: BEGIN
     -- locks (one row whether or not the accounts exist).
     SELECT t.id, c.exponent, c.max_amount, c.min_fx_amount, c.is_active, tc.is_active, tc.exponent,
            u.kyc_status, a.account_number, t.account_number, a.currency,
-           IF(a.user_id = t.user_id, 'transfer_own', 'transfer_external')
+           IF(a.user_id = t.user_id, 'transfer_own', 'transfer_external'), IFNULL(l.min_balance, 0)
       INTO v_to_id, v_exponent, v_max_amount, v_min_fx, v_from_active, v_to_active, v_to_exponent,
-           v_kyc, v_from_number, v_to_number, v_pre_currency, v_fee_kind
+           v_kyc, v_from_number, v_to_number, v_pre_currency, v_fee_kind, v_min_balance
     FROM (SELECT 1 AS one) x
     LEFT JOIN accounts t ON t.account_number = p_to_account_number AND t.kind = 'customer'
     LEFT JOIN accounts a ON a.id = p_from_account_id
+    LEFT JOIN account_type_limits l ON l.account_type = a.account_type
     LEFT JOIN currencies c ON c.code = a.currency
     LEFT JOIN users u ON u.id = a.user_id
     LEFT JOIN currencies tc ON tc.code = t.currency;
@@ -137,6 +144,7 @@ proc: BEGIN
     SET v_hash = UNHEX(SHA2(CONCAT_WS('|', 'transfer', p_from_account_id, p_to_account_number,
                                       CAST(p_amount AS CHAR), CAST(IFNULL(p_fee, 0) AS CHAR),
                                       IFNULL(p_description, '')), 256));
+    SET v_today = fn_bank_date();
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
 
@@ -171,7 +179,7 @@ proc: BEGIN
     ELSEIF v_kyc <> 'verified' THEN
         SET v_error = 'KYC_REQUIRED: money leaves an account only once its owner is verified';
     ELSE
-        SET v_spent_today = IF(v_from_spent_date = CURDATE(), v_from_spent, 0);
+        SET v_spent_today = IF(v_from_spent_date = v_today, v_from_spent, 0);
         -- Either account frozen comes before either account closed.
         SET v_error = IFNULL(IFNULL(fn_amount_error(p_amount, v_exponent, FALSE, v_max_amount),
                                     IF(v_fee IS NULL,
@@ -183,7 +191,10 @@ proc: BEGIN
                                             v_from_active AND v_to_active,
                                             p_amount, v_from_txn_limit,
                                             p_amount, v_from_daily_limit - v_spent_today,
-                                            p_amount + v_fee, v_from_available, v_from_overdraft));
+                                            p_amount + v_fee, v_from_available,
+                                            v_from_overdraft - v_min_balance));
+        SET v_error = fn_limit_detail(v_error, IF(v_error LIKE 'LIMIT%', v_from_txn_limit, v_from_daily_limit),
+                                      v_from_daily_limit - v_spent_today, v_from_currency, v_exponent);
         SET v_spent_today = v_spent_today + p_amount;
     END IF;
     IF v_error IS NULL THEN
@@ -242,7 +253,7 @@ proc: BEGIN
     SET balance = balance - p_amount - v_fee,
         available_balance = available_balance - p_amount - v_fee,
         daily_spent = v_spent_today,
-        daily_spent_date = CURDATE()
+        daily_spent_date = v_today
     WHERE id = p_from_account_id;
     UPDATE accounts
     SET balance = balance + v_target, available_balance = available_balance + v_target

@@ -9,7 +9,8 @@
 --   1. locks every account of the legs (sp_journal_lock: customer accounts first, then
 --      system accounts, each in ascending id order);
 --   2. checks the funds of every customer account the legs debit, cumulatively over its
---      legs (fn_debit_error: available balance, overdraft), after the caller's error;
+--      legs (fn_debit_error: available balance down to the type's min_balance less the
+--      overdraft), after the caller's error;
 --   3. on an error, looks the idempotency key up under the locks: a known key replays its
 --      transaction (or is IDEMPOTENCY_CONFLICT), else the error is raised. A request that
 --      passes does not look the key up: the header INSERT's unique key
@@ -85,13 +86,14 @@ proc: BEGIN
 
     IF v_error IS NULL THEN
         SELECT fn_debit_error(NULL, NULL, NULL, NULL, NULL, NULL, -d.net, a.available_balance,
-                              a.overdraft_limit)
+                              a.overdraft_limit - IFNULL(l.min_balance, 0))
           INTO v_error
         FROM (SELECT account_id, SUM(amount) AS net FROM tmp_journal_legs GROUP BY account_id) d
         JOIN accounts a ON a.id = d.account_id
+        LEFT JOIN account_type_limits l ON l.account_type = a.account_type
         WHERE a.kind = 'customer' AND d.net < 0
           AND fn_debit_error(NULL, NULL, NULL, NULL, NULL, NULL, -d.net, a.available_balance,
-                             a.overdraft_limit) IS NOT NULL
+                             a.overdraft_limit - IFNULL(l.min_balance, 0)) IS NOT NULL
         ORDER BY a.id
         LIMIT 1;
     END IF;

@@ -249,3 +249,19 @@ class TestOverflow:
         assert response.json()["code"] == "BALANCE_OUT_OF_RANGE"
         assert bank.sql("SELECT COUNT(*) AS n FROM ledger_entries")[0]["n"] == before
         assert await bank.balance(customer, account["id"]) == "0.00"
+
+
+class TestLimitProblems:
+    async def test_a_limit_breach_says_the_limit_and_what_remains_today(self, bank, client):
+        payer = await bank.person()
+        src = await bank.account(payer, "JOD", deposit="100.000")  # limits come before funds
+        dst = await bank.account(await bank.person(), "JOD")
+        response = await client.post("/transactions/transfer", headers=payer.money_headers(),
+                                     json={"from_account_id": src["id"], "amount": "10000.001",
+                                           "to_account_number": dst["account_number"]})
+        assert response.status_code == 422, response.text
+        body = response.json()
+        assert body["code"] == "LIMIT_EXCEEDED"
+        assert (body["limit"], body["remaining"], body["currency"]) == ("10000.000", "20000.000",
+                                                                         "JOD")
+        assert body["detail"] == "amount is over the per-transaction limit"

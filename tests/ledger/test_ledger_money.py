@@ -299,7 +299,7 @@ class TestReversal:
         with pytest.raises(pymysql.err.MySQLError) as err:
             proc(app_conn, "sp_reverse_transaction", transaction_id=txn["id"], reason="late",
                  idempotency_key=secrets.token_hex(6), actor_id=1)
-        assert error_code(err.value) == "INSUFFICIENT_FUNDS"
+        assert error_code(err.value) == "REVERSAL_WOULD_OVERDRAW"
         assert query(admin_conn, "SELECT COUNT(*) AS n FROM ledger_entries")[0]["n"] == before
         status = query(admin_conn, "SELECT status FROM transactions WHERE id=%s", txn["id"])[0][
             "status"
