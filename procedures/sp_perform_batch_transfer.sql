@@ -3,7 +3,8 @@
 -- idempotency key; each item becomes a child transfer. The batch is posted set-wise: one
 -- lock pass (sender and all payees, ascending id), one validation query over the items,
 -- the children and their legs built in tmp_journal_txns and tmp_journal_legs, and
--- sp_post_journal (FX position accounts locked after the customers; replay; one INSERT
+-- sp_post_journal (FX position and fee income accounts, one sub-account per item by the
+-- key and the item (schema/16), locked after the customers; replay; one INSERT
 -- per kind of row, one UPDATE for all balances, one commit). The rules are those of
 -- sp_perform_transfer (ownership, KYC, status, amount and its currency bounds,
 -- per-transaction and daily limits, funds, FX only from the minimum amount up, at the rate
@@ -69,6 +70,7 @@ proc: BEGIN
     DECLARE v_bad_code VARCHAR(32) DEFAULT NULL;
     DECLARE v_message VARCHAR(512) DEFAULT NULL;
     DECLARE v_today DATE DEFAULT fn_bank_date();
+    DECLARE v_shards INT DEFAULT (SELECT gl_shards FROM bank_settings WHERE id = 1);
     DECLARE c_lock CURSOR FOR
         SELECT a.id FROM accounts a
         WHERE a.id = p_from_account_id
@@ -267,6 +269,8 @@ proc: BEGIN
         LEFT JOIN accounts g ON k.n >= 3 AND k.n <> 5 AND g.kind = 'system'
                             AND g.gl_type = IF(k.n = 6, 'fee_income', 'fx_position')
                             AND g.currency = IF(k.n = 4, t.target_currency, v_currency)
+                            -- The item's sub-account: by the batch's key and the item.
+                            AND g.gl_shard = (CRC32(IFNULL(p_idempotency_key, '')) + t.seq) MOD v_shards
         ORDER BY t.seq, k.n;
         SELECT SUM(amount) INTO v_total FROM tmp_journal_txns;
         UPDATE accounts SET daily_spent = v_spent + v_total, daily_spent_date = v_today

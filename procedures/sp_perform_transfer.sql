@@ -21,7 +21,8 @@
 -- A conversion is fn_fx_convert (through the JOD mids at full precision, rounded down once)
 -- and records fn_fx_applied_rate, exactly what sp_fx_quote answers.
 -- Locks the sender and receiver in ascending id order, then the GL accounts it needs in
--- ascending id order; replays a known idempotency key under those locks.
+-- ascending id order (fee income and FX position: the transaction's sub-accounts, its id
+-- modulo bank_settings.gl_shards, so concurrent postings do not queue on one row); replays a known idempotency key under those locks.
 -- The rules are fn_amount_error's and fn_debit_error's (status of either account, active
 -- currencies, limits, funds); sp_perform_batch_transfer applies them set-wise.
 -- The one money path that does not post through sp_post_journal: this is the hottest path
@@ -266,7 +267,9 @@ proc: BEGIN
           INTO v_fee_gl, v_fx_from_gl, v_fx_to_gl
         FROM accounts
         WHERE kind = 'system' AND gl_type IN ('fee_income', 'fx_position')
-          AND currency IN (v_from_currency, v_to_currency);
+          AND currency IN (v_from_currency, v_to_currency)
+          -- The transaction's sub-account of each (schema/16: hot rows spread).
+          AND gl_shard = v_txn_id MOD (SELECT gl_shards FROM bank_settings WHERE id = 1);
         -- System accounts are locked after customer accounts, ascending by id (PK range order).
         SELECT SUM(IF(id = v_fee_gl, balance, 0)), SUM(IF(id = v_fx_from_gl, balance, 0)),
                SUM(IF(id = v_fx_to_gl, balance, 0))

@@ -46,3 +46,28 @@ CREATE TABLE bank_settings (
   COMMENT = 'Bank-wide settings (one row)';
 
 INSERT INTO bank_settings (id) VALUES (1);
+
+-- Hot rows. Every fee credits its currency's fee income account and every conversion both
+-- FX position accounts: one row each, whose lock every such posting would hold through its
+-- commit. Each of them is split into gl_shards sub-accounts (gl_shard 0 .. gl_shards - 1;
+-- shard 0 is the original account); a posting picks one by its transaction (the id modulo
+-- gl_shards; a batch by its key and item). vw_balance_sheet sums them per GL line and
+-- vw_ledger_integrity_check reports a missing shard (gl_shard_missing). To use more shards,
+-- insert the accounts of the new shard numbers first, then raise bank_settings.gl_shards.
+ALTER TABLE bank_settings
+    ADD COLUMN gl_shards TINYINT UNSIGNED NOT NULL DEFAULT 8,
+    ADD CONSTRAINT chk_bank_settings_gl_shards CHECK (gl_shards BETWEEN 1 AND 64);
+
+ALTER TABLE accounts
+    ADD COLUMN gl_shard TINYINT UNSIGNED NOT NULL DEFAULT 0,
+    DROP KEY uq_accounts_gl,
+    ADD UNIQUE KEY uq_accounts_gl (gl_type, currency, gl_shard);
+
+INSERT INTO accounts (account_number, user_id, kind, gl_type, account_type, currency,
+                      per_transaction_limit, daily_limit, gl_shard)
+SELECT CONCAT(a.account_number, '-', s.n), 1, 'system', a.gl_type, 'gl', a.currency, 0, 0, s.n
+FROM accounts a
+CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
+            UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7) s
+WHERE a.kind = 'system' AND a.gl_type IN ('fee_income', 'fx_position') AND a.gl_shard = 0
+ORDER BY a.currency, a.gl_type, s.n;

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import secrets
 from decimal import Decimal
+from typing import Any
 
 import pymysql
 import pytest
@@ -16,6 +17,7 @@ from tests.support.ledger import (
     batch,
     deposit,
     error_code,
+    fee_income,
     integrity_problems,
     new_user,
     open_account,
@@ -24,7 +26,8 @@ from tests.support.ledger import (
 )
 
 
-def customer_transfer(conn, sender: dict, to_number: str, amount: str, *, fee: str | None = None):
+def customer_transfer(conn: Any, sender: dict[str, Any], to_number: str, amount: str, *,
+                      fee: str | None = None) -> dict[str, Any]:
     """A customer's own transfer (p_owner_id set): the fee it passes is ignored."""
     return proc(conn, "sp_perform_transfer", from_account_id=sender["id"],
                 to_account_number=to_number, amount=amount, fee=fee, description=None,
@@ -32,7 +35,7 @@ def customer_transfer(conn, sender: dict, to_number: str, amount: str, *, fee: s
                 session_id=None, owner_id=sender["user_id"])[0]
 
 
-def funded(admin_conn, app_conn, currency: str, amount: str) -> dict:
+def funded(admin_conn: Any, app_conn: Any, currency: str, amount: str) -> dict[str, Any]:
     account = open_account(app_conn, new_user(admin_conn), currency)
     deposit(app_conn, account["id"], amount)
     return account
@@ -51,18 +54,17 @@ class TestFeeSchedule:
             self, admin_conn, app_conn, currency, amount, fee):
         sender = funded(admin_conn, app_conn, currency, "9000")
         payee = open_account(app_conn, new_user(admin_conn), currency)
-        fee_gl = query(admin_conn, "SELECT id FROM accounts WHERE kind = 'system' "
-                       "AND gl_type = 'fee_income' AND currency = %s", currency)[0]["id"]
-        income = balance(admin_conn, fee_gl)
+        income = fee_income(admin_conn, currency)
         txn = customer_transfer(app_conn, sender, payee["account_number"], amount, fee="0")
         assert txn["fee"] == Decimal(fee)
         assert balance(admin_conn, sender["id"]) == Decimal("9000") - Decimal(amount) - Decimal(fee)
         assert balance(admin_conn, payee["id"]) == Decimal(amount)
-        assert balance(admin_conn, fee_gl) == income + Decimal(fee)
-        entries = query(admin_conn, "SELECT account_id, amount FROM ledger_entries "
-                        "WHERE transaction_id = %s AND entry_type = 'fee' ORDER BY id", txn["id"])
-        assert [(e["account_id"], e["amount"]) for e in entries] == [
-            (sender["id"], -Decimal(fee)), (fee_gl, Decimal(fee))]
+        assert fee_income(admin_conn, currency) == income + Decimal(fee)
+        entries = query(admin_conn, "SELECT a.gl_type, e.amount FROM ledger_entries e"
+                        " JOIN accounts a ON a.id = e.account_id WHERE e.transaction_id = %s"
+                        " AND e.entry_type = 'fee' ORDER BY e.id", txn["id"])
+        assert [(e["gl_type"], e["amount"]) for e in entries] == [
+            (None, -Decimal(fee)), ("fee_income", Decimal(fee))]
 
     def test_between_own_accounts_is_free(self, admin_conn, app_conn):
         user = new_user(admin_conn)

@@ -21,6 +21,7 @@ from tests.support.ledger import (
     balance,
     deposit,
     error_code,
+    fee_income,
     integrity_problems,
     new_user,
     open_account,
@@ -177,16 +178,14 @@ class TestBalanceFloor:
 
 class TestReversals:
     def test_a_reversal_gives_the_fee_back(self, admin_conn, app_conn, rich):
-        fee_gl = query(admin_conn, "SELECT id FROM accounts WHERE kind = 'system' "
-                       "AND gl_type = 'fee_income' AND currency = 'JOD'")[0]["id"]
-        income = balance(admin_conn, fee_gl)
+        income = fee_income(admin_conn, "JOD")
         txn = pay(app_conn, rich["main"], rich["payee"]["account_number"], "100")
-        assert balance(admin_conn, fee_gl) == income + 1
+        assert fee_income(admin_conn, "JOD") == income + 1
         proc(app_conn, "sp_reverse_transaction", transaction_id=txn["id"], reason="error",
              idempotency_key=secrets.token_hex(6), actor_id=1)
         assert balance(admin_conn, rich["main"]["id"]) == Decimal("50000")
         assert balance(admin_conn, rich["payee"]["id"]) == 0
-        assert balance(admin_conn, fee_gl) == income
+        assert fee_income(admin_conn, "JOD") == income
         assert integrity_problems(admin_conn) == []
 
     def test_a_reversal_may_use_the_receivers_overdraft_but_not_more(self, admin_conn, app_conn,

@@ -18,6 +18,7 @@ from tests.support.ledger import (
     call_all,
     deposit,
     error_code,
+    fee_income,
     integrity_problems,
     new_user,
     open_account,
@@ -139,10 +140,7 @@ class TestTransfer:
         assert [e["balance_after"] for e in entries] == [Decimal("876.544"), Decimal("123.456")]
 
     def test_fee_is_its_own_pair_of_entries(self, admin_conn, app_conn, customer):
-        fee_gl = query(
-            admin_conn, "SELECT id FROM accounts WHERE gl_type='fee_income' AND currency='JOD'"
-        )[0]["id"]
-        before = balance(admin_conn, fee_gl)
+        before = fee_income(admin_conn, "JOD")
         txn = transfer(
             app_conn,
             customer["main"]["id"],
@@ -152,9 +150,13 @@ class TestTransfer:
         )
         entries = call_all(app_conn, "sp_get_transaction", txn["id"], None)[1]
         fees = [(e["account_id"], e["amount"]) for e in entries if e["entry_type"] == "fee"]
+        # The fee income line's sub-account picked by the transaction (id modulo the shards).
+        fee_gl = query(admin_conn, "SELECT a.id FROM accounts a JOIN bank_settings b "
+                       "WHERE a.gl_type = 'fee_income' AND a.currency = 'JOD' "
+                       "AND a.gl_shard = %s MOD b.gl_shards", txn["id"])[0]["id"]
         assert fees == [(customer["main"]["id"], Decimal("-1.500")), (fee_gl, Decimal("1.500"))]
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("898.500")
-        assert balance(admin_conn, fee_gl) == before + Decimal("1.500")
+        assert fee_income(admin_conn, "JOD") == before + Decimal("1.500")
 
     def test_fee_counts_against_funds(self, admin_conn, app_conn, customer):
         with pytest.raises(pymysql.err.MySQLError) as err:
