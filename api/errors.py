@@ -21,12 +21,15 @@ also answer Starlette's own HTTP errors of their status, see `_HTTP_CLASSES`:
 Stored procedures raise `SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'CODE: text'`;
 `error_for_code` turns CODE into its class or, for a code only procedures raise, into a
 `ProcedureError` built from its `PROCEDURE_CODES` row. A code lives in exactly one of the
-two places, so each code has exactly one HTTP status.
+two places, so each code has exactly one HTTP status. A message may end in values for the
+problem body, ' [limit=10000.000; remaining=500.000; currency=JOD]' (fn_limit_detail): they
+become members of the problem (`limit`, `remaining`, `currency`) and leave the detail.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -86,6 +89,8 @@ PROCEDURE_CODES: dict[str, ProcedureCode] = {
     "NO_CHANGE": _ROW(409, "It is already in that state; nothing was changed."),
     "IMMUTABLE_RECORD": _ROW(409, "Ledger history and the audit log cannot be changed."),
     "INSUFFICIENT_FUNDS": _ROW(422, "Insufficient funds."),
+    "REVERSAL_WOULD_OVERDRAW": _ROW(
+        422, "The receiver no longer holds the money: the reversal would overdraw it."),
     "ACCOUNT_FROZEN": _ROW(422, "The account is frozen."),
     "ACCOUNT_CLOSED": _ROW(422, "The account is closed."),
     "LIMIT_EXCEEDED": _ROW(422, "The amount exceeds the per-transaction limit."),
@@ -131,6 +136,7 @@ class BankError(Exception):
     ) -> None:
         self.detail = detail or self.default_detail
         self.details = details
+        self.members: dict[str, str] = {}
         self.headers = headers or {}
         super().__init__(self.detail)
 
@@ -299,16 +305,33 @@ class DatabaseBusy(ServiceUnavailable):
     retry_after_seconds = 1
 
 
+# The trailing values of a procedure's message: ' [name=value; name=value]'.
+_MEMBERS = re.compile(r"\s*\[([a-z_]+=[^;\]]*(?:; [a-z_]+=[^;\]]*)*)\]\s*$")
+# The members a procedure may add to a problem body (nothing else gets through).
+PROBLEM_MEMBERS = frozenset({"limit", "remaining", "currency"})
+
+
 def error_for_code(code: str, text: str) -> BankError:
     """The exception for a procedure's `CODE: text` message (unknown codes are bugs: 500)."""
+    members: dict[str, str] = {}
+    found = _MEMBERS.search(text)
+    if found:
+        pairs = (item.split("=", 1) for item in found.group(1).split("; "))
+        members = {name: value for name, value in pairs if name in PROBLEM_MEMBERS}
+        text = text[:found.start()]
     detail = text.strip() or None
     cls = _BY_CODE.get(code)
+    error: BankError
     if cls is not None:
-        return cls(detail) if cls.pass_through_detail else cls()
-    if code in PROCEDURE_CODES:
-        return ProcedureError(code, detail)
-    log.error("unmapped procedure error code %s", code)
-    return BankError()
+        error = cls(detail) if cls.pass_through_detail else cls()
+    elif code in PROCEDURE_CODES:
+        error = ProcedureError(code, detail)
+    else:
+        log.error("unmapped procedure error code %s", code)
+        return BankError()
+    if detail is not None and error.detail == detail:
+        error.members = members
+    return error
 
 
 def known_codes() -> dict[str, int]:
@@ -339,6 +362,7 @@ def problem_response(error: BankError) -> JSONResponse:
     }
     if error.details is not None:
         body["details"] = error.details
+    body.update(error.members)
     return JSONResponse(body, status_code=error.status, headers=error.headers,
                         media_type=PROBLEM_JSON)
 

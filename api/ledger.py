@@ -356,10 +356,11 @@ class Ledger:
             session_id=session_id, owner_id=owner_id))[0]
 
     async def transfer(
-        self, *, from_account_id: int, to_account_number: str, amount: Decimal, fee: Decimal,
+        self, *, from_account_id: int, to_account_number: str, amount: Decimal,
         description: str | None, idempotency_key: str, actor_id: int, session_id: str | None,
-        owner_id: int | None,
+        owner_id: int | None, fee: Decimal | None = None,
     ) -> Row:
+        """The fee is the procedure's (the schedule); `fee` overrides it only on a staff call."""
         return (await self.posted(
             "sp_perform_transfer", counted_as="transfer", from_account_id=from_account_id,
             to_account_number=to_account_number, amount=amount, fee=fee,

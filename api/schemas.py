@@ -396,7 +396,7 @@ class TransactionResponse(FromRow):
             return row
         shaped = dict(row)
         if shaped.get("fx_rate") is not None:
-            shaped["fx_rate"] = str(shaped["fx_rate"])
+            shaped["fx_rate"] = applied_rate_text(shaped["fx_rate"])
         if shaped.get("risk_score") is not None:
             shaped["risk"] = Risk(score=str(shaped["risk_score"]),
                                   verdict=shaped.get("risk_verdict"))
@@ -480,6 +480,13 @@ class FxPublishResponse(BaseModel):
     derived: list[FxPublishedRate]
 
 
+def applied_rate_text(rate: Any) -> str:
+    """A recorded rate (20 decimals) as text: 10 decimals when it has no more, as published."""
+    value = Decimal(rate)
+    ten = value.quantize(Decimal("1e-10"))
+    return str(ten if ten == value else value.normalize())
+
+
 class FxQuoteResponse(FromRow):
     """What a transfer to another customer would post now; the quote reserves nothing."""
 
@@ -489,7 +496,7 @@ class FxQuoteResponse(FromRow):
     from_currency: str
     to_currency: str
     amount: Money
-    rate: Decimal
+    rate: str
     converted_amount: Money
     fee: Money
     total_debited: Money
@@ -499,6 +506,12 @@ class FxQuoteResponse(FromRow):
     valid_seconds: int
     guarantee: str = ("A transfer posts at the rate in force when it posts; this quote holds "
                       "until expires_at unless a new rate is published before then.")
+
+    @field_validator("rate", mode="before")
+    @classmethod
+    def _rate_text(cls, value: Any) -> str:
+        """The rate the transfer records, written as the transaction writes it."""
+        return applied_rate_text(value)
 
 
 class NotificationResponse(BaseModel):

@@ -1,12 +1,18 @@
 """Procedure-level benchmark: transfers per second and latency through sp_perform_transfer.
 
+Every transfer goes to another customer, so it pays the scheduled fee (the fee income
+account); the FX scenario also converts JOD into USD (both FX position accounts).
+
 Runs against a fresh `bank_bench` database on the configured server (the private one under
 .run/ by default), connected as bank_app exactly as the API is (each transfer names its
 owner's live session, as the API's do). For an honest ceiling it also
 measures, in the same run, the minimal two-row transfer procedure (two UPDATEs, no checks,
 no journal: bench/sql/bench_minimal_transfer.sql) created only in the bench database.
 
-    python -m bench.ledger_bench [--seconds 5] [--connections 1,16,64]
+    python -m bench.ledger_bench [--seconds 5] [--connections 1,16,64] [--gl-shards 8]
+
+--gl-shards sets bank_settings.gl_shards in the bench database: 1 posts every fee and
+conversion on the one fee income and FX position account per currency (no spreading).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from scripts.migrate import drop_database, migrate
 
 BENCH_DB = "bank_bench"
 ACCOUNTS = 2000
+FX_ACCOUNTS = 200  # USD accounts of other customers, the payees of the FX scenario
 BATCH_SIZE = 100
 
 @dataclass
@@ -62,8 +69,9 @@ BenchAccount = tuple[int, str, int, str]
 def prepare(
     admin_url: str,
 ) -> tuple[DatabaseAddress, list[BenchAccount], dict[str, Signature]]:
-    """A fresh bench database with ACCOUNTS funded JOD accounts with high limits, and the
-    procedures' signatures (calls name their arguments: api/signatures.py)."""
+    """A fresh bench database with ACCOUNTS funded JOD accounts with high limits, then
+    FX_ACCOUNTS USD accounts of other customers, and the procedures' signatures (calls name
+    their arguments: api/signatures.py)."""
     drop_database(admin_url, BENCH_DB)
     migrate(admin_url, database=BENCH_DB)
     admin = DatabaseAddress.from_url(admin_url).with_database(BENCH_DB)
@@ -78,13 +86,15 @@ def prepare(
         cur.execute(
             "INSERT INTO users (username, kyc_status, password_hash) "
             "SELECT CONCAT('bench', seq), 'verified', '!' "
-            f"FROM seq_1_to_{ACCOUNTS}"
+            f"FROM seq_1_to_{ACCOUNTS + FX_ACCOUNTS}"
         )
         cur.execute("SELECT id FROM users WHERE username LIKE 'bench%' ORDER BY id")
         user_ids = [row[0] for row in cur.fetchall()]
-        for uid in user_ids:
+        for i, uid in enumerate(user_ids):
+            currency = "JOD" if i < ACCOUNTS else "USD"
             cur.execute(create.statement, create.arguments(
-                {"user_id": uid, "account_type": "checking", "currency": "JOD", "actor_id": uid}))
+                {"user_id": uid, "account_type": "checking", "currency": currency,
+                 "actor_id": uid}))
             account_id, number = cur.fetchone()[:2]
             cur.nextset()
             cur.execute(limits.statement, limits.arguments(
@@ -169,7 +179,8 @@ def scenarios(
     ids = [a[0] for a in accounts]
     numbers = [a[1] for a in accounts]
     hot = numbers[0]
-    count = len(accounts)
+    count = ACCOUNTS
+    fx_numbers = numbers[ACCOUNTS:]
 
     transfer, batch_transfer = known["sp_perform_transfer"], known["sp_perform_batch_transfer"]
     transfer_sql, batch_sql = transfer.statement, batch_transfer.statement
@@ -182,7 +193,7 @@ def scenarios(
     def transfer_arguments(src: int, to_number: str) -> tuple[object, ...]:
         return transfer.arguments({
             "from_account_id": ids[src], "to_account_number": to_number, "amount": "1.000",
-            "fee": 0, "description": None, "idempotency_key": secrets.token_hex(12),
+            "fee": None, "description": None, "idempotency_key": secrets.token_hex(12),
             **caller(src)})
 
     def pair(n: int) -> tuple[int, int]:
@@ -198,6 +209,11 @@ def scenarios(
     async def uniform(cur: aiomysql.Cursor, n: int) -> int:
         src, dst = pair(n)
         await cur.execute(transfer_sql, transfer_arguments(src, numbers[dst]))
+        return 1
+
+    async def fees_and_fx(cur: aiomysql.Cursor, n: int) -> int:
+        src, _ = pair(n)
+        await cur.execute(transfer_sql, transfer_arguments(src, fx_numbers[n % len(fx_numbers)]))
         return 1
 
     async def hot_account(cur: aiomysql.Cursor, n: int) -> int:
@@ -219,8 +235,9 @@ def scenarios(
 
     return {
         "minimal two-row procedure (ceiling)": minimal,
-        "sp_perform_transfer, uniform": uniform,
-        "sp_perform_transfer, hot account": hot_account,
+        "sp_perform_transfer, uniform (fee)": uniform,
+        "sp_perform_transfer, uniform JOD->USD (fee and FX)": fees_and_fx,
+        "sp_perform_transfer, hot account (fee)": hot_account,
         f"sp_perform_batch_transfer ({BATCH_SIZE}/call), uniform": batch,
     }
 
@@ -246,6 +263,8 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", default="1,16,64")
     parser.add_argument("--only", default="", help="run only scenarios whose name contains this")
+    parser.add_argument("--gl-shards", type=int, default=0,
+                        help="sub-accounts per fee income / FX position account (0: as migrated)")
     args = parser.parse_args()
     levels = [int(c) for c in args.connections.split(",")]
 
@@ -263,6 +282,13 @@ async def main() -> None:
     )
     print("# preparing bench database ...", flush=True)
     app, accounts, known = prepare(admin_url)
+    bench_db = connect(DatabaseAddress.from_url(admin_url).with_database(BENCH_DB), dict_rows=True)
+    with bench_db.cursor() as cur:
+        if args.gl_shards:
+            cur.execute("UPDATE bank_settings SET gl_shards = %s WHERE id = 1", (args.gl_shards,))
+        cur.execute("SELECT gl_shards FROM bank_settings WHERE id = 1")
+        print(f"# gl_shards={cur.fetchone()['gl_shards']} (fee income, FX position sub-accounts)")
+    bench_db.close()
     print()
     print("| scenario | conns | transfers/s | calls/s | p50 ms | p99 ms | errors |")
     print("|---|---:|---:|---:|---:|---:|---:|")

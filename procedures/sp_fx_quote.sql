@@ -1,7 +1,8 @@
 -- sp_fx_quote: what a transfer of p_amount from p_from into p_to would post now, with its fee.
 -- The same rules as a transfer to another customer: the amount is checked for the sender's
 -- currency (fn_amount_error, max_amount, min_fx_amount for a conversion), converted at
--- fn_fx_rate now and rounded once, down, to the receiver's exponent (zero is refused); the fee
+-- fn_fx_convert now (through the JOD mids, rounded once, down, to the receiver's exponent;
+-- zero is refused) at the rate fn_fx_applied_rate records, as a transfer posts it; the fee
 -- is fn_transfer_fee(p_from, amount, 'transfer_external') and total_debited is amount + fee.
 -- A quote reserves nothing: the transfer posts at the rate in force when it posts.
 -- expires_at is the earlier of 60 seconds from now and the next rate already scheduled for
@@ -35,7 +36,7 @@ BEGIN
     DECLARE v_max_amount DECIMAL(20,4);
     DECLARE v_min_fx DECIMAL(20,4);
     DECLARE v_error VARCHAR(128);
-    DECLARE v_rate DECIMAL(20,10);
+    DECLARE v_rate DECIMAL(30,20);
     DECLARE v_target DECIMAL(38,12);
     DECLARE v_fee DECIMAL(20,4);
     DECLARE v_valid_from DATETIME(6) DEFAULT NULL;
@@ -58,11 +59,11 @@ BEGIN
         IF p_amount < v_min_fx THEN
             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'FX_AMOUNT_TOO_SMALL: the amount is below the minimum for a conversion';
         END IF;
-        SET v_rate = fn_fx_rate(p_from, p_to, v_now);
+        SET v_rate = fn_fx_applied_rate(p_from, p_to, v_now);
         IF v_rate IS NULL THEN
             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'FX_RATE_UNAVAILABLE: no exchange rate for this currency pair';
         END IF;
-        SET v_target = TRUNCATE(p_amount * v_rate, v_to_exponent);
+        SET v_target = fn_fx_convert(p_from, p_to, p_amount, v_to_exponent, v_now);
         IF v_target <= 0 THEN
             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_AMOUNT: the converted amount rounds to zero';
         END IF;

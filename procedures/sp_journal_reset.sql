@@ -33,7 +33,8 @@ BEGIN
         to_account_id    BIGINT UNSIGNED NULL,
         target_amount    DECIMAL(20,4)   NULL,
         target_currency  CHAR(3)         NULL,
-        fx_rate          DECIMAL(20,10)  NULL,
+        fee              DECIMAL(20,4)   NOT NULL DEFAULT 0,
+        fx_rate          DECIMAL(30,20)  NULL,
         description      VARCHAR(255)    NULL,
         PRIMARY KEY (seq)
     ) ENGINE = MEMORY;

@@ -69,7 +69,8 @@ proc: BEGIN
     DECLARE v_self_service BOOLEAN;
     DECLARE v_txn_id BIGINT UNSIGNED;
     DECLARE v_hash BINARY(32);
-    DECLARE v_error VARCHAR(128);
+    DECLARE v_error VARCHAR(255);
+    DECLARE v_today DATE DEFAULT fn_bank_date();
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
@@ -105,10 +106,10 @@ proc: BEGIN
     START TRANSACTION;
     SELECT user_id, currency, status, available_balance, overdraft_limit,
            per_transaction_limit, daily_limit,
-           IF(daily_spent_date = CURDATE(), daily_spent, 0),
-           IF(daily_credited_date = CURDATE(), daily_credited, 0),
-           IF(daily_topped_up_date = CURDATE(), daily_topped_up, 0),
-           IF(daily_self_cash_date = CURDATE(), daily_self_cash, 0)
+           IF(daily_spent_date = v_today, daily_spent, 0),
+           IF(daily_credited_date = v_today, daily_credited, 0),
+           IF(daily_topped_up_date = v_today, daily_topped_up, 0),
+           IF(daily_self_cash_date = v_today, daily_self_cash, 0)
       INTO v_user_id, v_currency, v_status, v_available, v_overdraft,
            v_txn_limit, v_daily_limit, v_spent, v_credited, v_topped_up, v_self_cash
     FROM accounts
@@ -139,7 +140,19 @@ proc: BEGIN
                                          IF(v_self_service, LEAST(v_daily_limit - v_spent,
                                                                   v_self_cash_daily - v_self_cash),
                                             v_daily_limit - v_spent),
-                                         p_amount, v_available, v_overdraft);
+                                         p_amount, v_available,
+                                         v_overdraft - IFNULL((SELECT l.min_balance
+                                                               FROM account_type_limits l
+                                                               JOIN accounts a ON a.account_type = l.account_type
+                                                               WHERE a.id = p_account_id), 0));
+            SET v_error = fn_limit_detail(v_error,
+                                          IF(v_error LIKE 'LIMIT%',
+                                             IF(v_self_service, LEAST(v_txn_limit, v_self_cash_max), v_txn_limit),
+                                             IF(v_self_service, LEAST(v_daily_limit, v_self_cash_daily), v_daily_limit)),
+                                          IF(v_self_service, LEAST(v_daily_limit - v_spent,
+                                                                   v_self_cash_daily - v_self_cash),
+                                             v_daily_limit - v_spent),
+                                          v_currency, v_exponent);
         END IF;
     ELSEIF v_error IS NULL THEN
         IF p_type = 'top_up' AND p_amount > v_top_up_max THEN
@@ -157,16 +170,16 @@ proc: BEGIN
         IF p_type = 'withdrawal' THEN
             UPDATE accounts
             SET daily_spent = v_spent + p_amount,
-                daily_spent_date = CURDATE(),
+                daily_spent_date = v_today,
                 daily_self_cash = IF(v_self_service, v_self_cash + p_amount, daily_self_cash),
-                daily_self_cash_date = IF(v_self_service, CURDATE(), daily_self_cash_date)
+                daily_self_cash_date = IF(v_self_service, v_today, daily_self_cash_date)
             WHERE id = p_account_id;
         ELSE
             UPDATE accounts
             SET daily_credited = v_credited + p_amount,
-                daily_credited_date = CURDATE(),
+                daily_credited_date = v_today,
                 daily_topped_up = IF(p_type = 'top_up', v_topped_up + p_amount, daily_topped_up),
-                daily_topped_up_date = IF(p_type = 'top_up', CURDATE(), daily_topped_up_date)
+                daily_topped_up_date = IF(p_type = 'top_up', v_today, daily_topped_up_date)
             WHERE id = p_account_id;
         END IF;
         SELECT id INTO v_gl_id FROM accounts

@@ -3,14 +3,19 @@
 -- idempotency key; each item becomes a child transfer. The batch is posted set-wise: one
 -- lock pass (sender and all payees, ascending id), one validation query over the items,
 -- the children and their legs built in tmp_journal_txns and tmp_journal_legs, and
--- sp_post_journal (FX position accounts locked after the customers; replay; one INSERT
+-- sp_post_journal (FX position and fee income accounts, one sub-account per item by the
+-- key and the item (schema/16), locked after the customers; replay; one INSERT
 -- per kind of row, one UPDATE for all balances, one commit). The rules are those of
 -- sp_perform_transfer (ownership, KYC, status, amount and its currency bounds,
 -- per-transaction and daily limits, funds, FX only from the minimum amount up, at the rate
 -- in force rounded DOWN to the payee's exponent), with limits and funds checked cumulatively
 -- in item order (fn_debit_error per item and over the running total; fn_amount_error; an
--- inactive currency on either side is UNKNOWN_CURRENCY). An error names the first failing
--- item: 'CODE: transfers[i]: ...'. A refused request whose key is known replays instead.
+-- inactive currency on either side is UNKNOWN_CURRENCY). Each item to another customer pays
+-- its own fee (fn_transfer_fee, 'transfer_external'; to one's own account 'transfer_own'),
+-- as its own pair of entries to the currency's fee income; the funds check counts amount +
+-- fee, the daily limit the amounts. A conversion is fn_fx_convert at fn_fx_applied_rate.
+-- An error names the first failing item: 'CODE: transfers[i]: ...'. A refused request
+-- whose key is known replays instead.
 -- Parameters:
 --   p_from_account_id  the sender's account
 --   p_items            JSON array of {"to_account_number", "amount", "description"?}
@@ -24,7 +29,7 @@
 --         ACCOUNT_NOT_FOUND, KYC_REQUIRED, SAME_ACCOUNT, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE,
 --         LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN,
 --         ACCOUNT_CLOSED, UNKNOWN_CURRENCY, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL, IDEMPOTENCY_CONFLICT,
---         BALANCE_OUT_OF_RANGE.
+--         BALANCE_OUT_OF_RANGE, INVALID_ARGUMENT (no fee schedule for the currency).
 -- Example: CALL sp_perform_batch_transfer(7, '[{"to_account_number":"123456789012","amount":"5.000"}]',
 --                                         'payroll', 'batch-1', 42, NULL, 42);
 DROP PROCEDURE IF EXISTS sp_perform_batch_transfer;
@@ -57,6 +62,7 @@ proc: BEGIN
     DECLARE v_daily_limit DECIMAL(20,4);
     DECLARE v_spent DECIMAL(20,4);
     DECLARE v_total DECIMAL(20,4);
+    DECLARE v_debited DECIMAL(20,4);
     DECLARE v_parent_id BIGINT UNSIGNED;
     DECLARE v_hash BINARY(32);
     DECLARE v_done BOOLEAN DEFAULT FALSE;
@@ -65,6 +71,8 @@ proc: BEGIN
     DECLARE v_bad_index INT DEFAULT NULL;
     DECLARE v_bad_code VARCHAR(32) DEFAULT NULL;
     DECLARE v_message VARCHAR(512) DEFAULT NULL;
+    DECLARE v_today DATE DEFAULT fn_bank_date();
+    DECLARE v_shards INT DEFAULT (SELECT gl_shards FROM bank_settings WHERE id = 1);
     DECLARE c_lock CURSOR FOR
         SELECT a.id FROM accounts a
         WHERE a.id = p_from_account_id
@@ -112,7 +120,7 @@ proc: BEGIN
 
     SELECT a.user_id, a.currency, c.exponent, c.max_amount, c.min_fx_amount, c.is_active, u.kyc_status, a.status,
            a.balance, a.available_balance, a.overdraft_limit,
-           a.per_transaction_limit, a.daily_limit, IF(a.daily_spent_date = CURDATE(), a.daily_spent, 0)
+           a.per_transaction_limit, a.daily_limit, IF(a.daily_spent_date = v_today, a.daily_spent, 0)
       INTO v_from_user, v_currency, v_exponent, v_max_amount, v_min_fx, v_active, v_kyc, v_status,
            v_balance, v_available, v_overdraft, v_txn_limit, v_daily_limit, v_spent
     FROM accounts a JOIN currencies c ON c.code = a.currency JOIN users u ON u.id = a.user_id
@@ -120,6 +128,10 @@ proc: BEGIN
     IF v_from_user IS NULL OR (p_owner_id IS NOT NULL AND v_from_user <> p_owner_id) THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
     END IF;
+    -- Down to the type's minimum balance, less the account's overdraft.
+    SET v_overdraft = v_overdraft - IFNULL((SELECT l.min_balance FROM account_type_limits l
+                                            JOIN accounts a ON a.account_type = l.account_type
+                                            WHERE a.id = p_from_account_id), 0);
 
     -- The first broken rule is not raised at once: a refused request that is the retry of
     -- one that passed replays it (the key is looked up under the locks, below).
@@ -156,8 +168,12 @@ proc: BEGIN
                    WHEN a.currency <> v_currency AND fx.rate IS NULL THEN 'FX_RATE_UNAVAILABLE'
                    WHEN a.currency <> v_currency AND CAST(j.amount AS DECIMAL(38,12)) < v_min_fx
                         THEN 'FX_AMOUNT_TOO_SMALL'
-                   WHEN TRUNCATE(CAST(j.amount AS DECIMAL(38,12)) * IFNULL(fx.rate, 1), tc.exponent) <= 0
+                   WHEN fn_fx_convert(v_currency, a.currency, CAST(j.amount AS DECIMAL(38,12)),
+                                      tc.exponent, NOW(6)) <= 0
                         THEN 'INVALID_AMOUNT'
+                   WHEN fn_transfer_fee(v_currency, CAST(j.amount AS DECIMAL(38,12)),
+                                        IF(a.user_id = v_from_user, 'transfer_own', 'transfer_external')) IS NULL
+                        THEN 'INVALID_ARGUMENT'
                END AS code
         FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
                  idx FOR ORDINALITY,
@@ -187,19 +203,24 @@ proc: BEGIN
             WHEN 'ACCOUNT_FROZEN' THEN 'the receiving account is frozen'
             WHEN 'ACCOUNT_CLOSED' THEN 'the receiving account is closed'
             WHEN 'UNKNOWN_CURRENCY' THEN 'the receiving account''s currency is no longer supported'
+            WHEN 'INVALID_ARGUMENT' THEN 'no fee schedule for this currency'
             ELSE 'no exchange rate for this currency pair' END);
+        SET v_message = fn_limit_detail(v_message, v_txn_limit, v_daily_limit - v_spent, v_currency, v_exponent);
     END IF;
     CALL sp_journal_reset();
     IF v_message IS NULL THEN
         -- The children, in item order, at the rate in force rounded DOWN to the payee's exponent.
-        INSERT INTO tmp_journal_txns (seq, type, amount, currency, from_account_id, to_account_id,
-                                      target_amount, target_currency, fx_rate, description)
-        SELECT x.idx, 'transfer', x.amount, v_currency, p_from_account_id, x.to_id, x.target,
-               x.to_currency, x.rate, IFNULL(x.description, p_description)
+        INSERT INTO tmp_journal_txns (seq, type, amount, currency, fee, from_account_id,
+                                      to_account_id, target_amount, target_currency, fx_rate,
+                                      description)
+        SELECT x.idx, 'transfer', x.amount, v_currency, x.fee, p_from_account_id, x.to_id,
+               x.target, x.to_currency, x.rate, IFNULL(x.description, p_description)
         FROM (SELECT r.idx, r.amount, r.description, r.to_id, r.to_currency, r.rate,
-                     CAST(TRUNCATE(r.amount * r.rate, r.exponent) AS DECIMAL(20,4)) AS target
+                     fn_fx_convert(v_currency, r.to_currency, r.amount, r.exponent, NOW(6)) AS target,
+                     fn_transfer_fee(v_currency, r.amount, r.fee_kind) AS fee
               FROM (SELECT j.idx, CAST(j.amount AS DECIMAL(20,4)) AS amount, j.description,
                            a.id AS to_id, a.currency AS to_currency, tc.exponent,
+                           IF(a.user_id = v_from_user, 'transfer_own', 'transfer_external') AS fee_kind,
                            IF(a.currency = v_currency, 1, fx.rate) AS rate
                     FROM JSON_TABLE(p_items, '$[*]' COLUMNS (
                              idx FOR ORDINALITY,
@@ -209,25 +230,27 @@ proc: BEGIN
                     JOIN accounts a ON a.account_number = j.n AND a.kind = 'customer'
                     JOIN currencies tc ON tc.code = a.currency
                     LEFT JOIN (SELECT c.code AS quote_currency,
-                                      fn_fx_rate(v_currency, c.code, NOW(6)) AS rate
+                                      fn_fx_applied_rate(v_currency, c.code, NOW(6)) AS rate
                                FROM currencies c WHERE c.code <> v_currency) fx
                            ON fx.quote_currency = a.currency) r) x
         ORDER BY x.idx;
 
-        -- Limits and funds, cumulatively in item order. Amounts are positive, so the running
-        -- total only grows: when the whole batch passes every prefix does, and only a batch
-        -- that fails is searched for its first failing item.
-        SELECT SUM(amount) INTO v_total FROM tmp_journal_txns;
+        -- Limits and funds, cumulatively in item order. Amounts and fees are positive, so the
+        -- running totals only grow: when the whole batch passes every prefix does, and only a
+        -- batch that fails is searched for its first failing item.
+        SELECT SUM(amount), SUM(amount + fee) INTO v_total, v_debited FROM tmp_journal_txns;
         IF fn_debit_error(NULL, NULL, NULL, NULL, v_total, v_daily_limit - v_spent,
-                          v_total, v_available, v_overdraft) IS NOT NULL THEN
+                          v_debited, v_available, v_overdraft) IS NOT NULL THEN
             SELECT seq, SUBSTRING_INDEX(fn_debit_error(NULL, NULL, NULL, NULL, running,
-                                                       v_daily_limit - v_spent, running,
+                                                       v_daily_limit - v_spent, debited,
                                                        v_available, v_overdraft),
                                         _utf8mb4':' COLLATE utf8mb4_unicode_ci, 1)
               INTO v_bad_index, v_bad_code
-            FROM (SELECT seq, SUM(amount) OVER (ORDER BY seq) AS running FROM tmp_journal_txns) r
+            FROM (SELECT seq, SUM(amount) OVER (ORDER BY seq) AS running,
+                         SUM(amount + fee) OVER (ORDER BY seq) AS debited
+                    FROM tmp_journal_txns) r
             WHERE fn_debit_error(NULL, NULL, NULL, NULL, running, v_daily_limit - v_spent,
-                                 running, v_available, v_overdraft) IS NOT NULL
+                                 debited, v_available, v_overdraft) IS NOT NULL
             ORDER BY seq
             LIMIT 1;
         END IF;
@@ -235,24 +258,32 @@ proc: BEGIN
             SET v_message = CONCAT(v_bad_code, ': transfers[', v_bad_index - 1, ']: ',
                                    IF(v_bad_code = 'DAILY_LIMIT_EXCEEDED', 'the batch goes over the daily limit here',
                                       'the available balance does not cover the batch up to here'));
+            SET v_message = fn_limit_detail(v_message, v_daily_limit, v_daily_limit - v_spent,
+                                            v_currency, v_exponent);
         END IF;
     END IF;
     IF v_message IS NULL THEN
-        -- Each child's legs: sender, payee, and for a conversion the two FX position accounts.
+        -- Each child's legs: sender, payee, for a conversion the two FX position accounts,
+        -- and for a fee the sender's fee entry and the fee income account's.
         INSERT INTO tmp_journal_legs (txn_seq, account_id, amount, currency, entry_type)
         SELECT t.seq,
-               CASE k.n WHEN 1 THEN p_from_account_id WHEN 2 THEN t.to_account_id ELSE g.id END,
+               CASE k.n WHEN 1 THEN p_from_account_id WHEN 2 THEN t.to_account_id
+                        WHEN 5 THEN p_from_account_id ELSE g.id END,
                CASE k.n WHEN 1 THEN -t.amount WHEN 2 THEN t.target_amount WHEN 3 THEN t.amount
-                        ELSE -t.target_amount END,
-               IF(k.n IN (1, 3), v_currency, t.target_currency),
-               IF(k.n <= 2, 'principal', 'fx')
+                        WHEN 4 THEN -t.target_amount WHEN 5 THEN -t.fee ELSE t.fee END,
+               IF(k.n IN (2, 4), t.target_currency, v_currency),
+               CASE WHEN k.n <= 2 THEN 'principal' WHEN k.n <= 4 THEN 'fx' ELSE 'fee' END
         FROM tmp_journal_txns t
-        JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) k
-          ON k.n <= 2 OR t.target_currency <> t.currency
-        LEFT JOIN accounts g ON k.n >= 3 AND g.kind = 'system' AND g.gl_type = 'fx_position'
-                            AND g.currency = IF(k.n = 3, v_currency, t.target_currency)
+        JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
+              UNION ALL SELECT 5 UNION ALL SELECT 6) k
+          ON k.n <= 2 OR (k.n <= 4 AND t.target_currency <> t.currency) OR (k.n >= 5 AND t.fee > 0)
+        LEFT JOIN accounts g ON k.n >= 3 AND k.n <> 5 AND g.kind = 'system'
+                            AND g.gl_type = IF(k.n = 6, 'fee_income', 'fx_position')
+                            AND g.currency = IF(k.n = 4, t.target_currency, v_currency)
+                            -- The item's sub-account: by the batch's key and the item.
+                            AND g.gl_shard = (CRC32(IFNULL(p_idempotency_key, '')) + t.seq) MOD v_shards
         ORDER BY t.seq, k.n;
-        UPDATE accounts SET daily_spent = v_spent + v_total, daily_spent_date = CURDATE()
+        UPDATE accounts SET daily_spent = v_spent + v_total, daily_spent_date = v_today
         WHERE id = p_from_account_id;
     END IF;
     CALL sp_post_journal('batch', IFNULL(v_total, 0), v_currency, 0, p_from_account_id, NULL,

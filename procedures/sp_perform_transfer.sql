@@ -5,13 +5,24 @@
 -- result of zero is refused); the FX position GL accounts take the other
 -- legs (sender -100 JOD, FX-JOD +100 JOD, FX-USD -141 USD, receiver +141 USD), so each
 -- currency nets to zero.
--- Bounds: the amount is at most the sender currency's max_amount, and the day's total is the
--- sender's daily_limit. There is no receiver limit: one that anyone could fill by paying you
+-- Bounds: the amount is at most the sender currency's max_amount and the sender's
+-- per_transaction_limit, and the day's total (a calendar day in the bank's time zone,
+-- fn_bank_date) at most its daily_limit (both start from account_type_limits); a breach's
+-- message carries the limit and what remains today (fn_limit_detail). The balance may not
+-- go below the type's min_balance minus the account's overdraft. All before anything is
+-- written. There is no receiver limit: one that anyone could fill by paying you
 -- would be a denial of service. The sender's owner must have verified KYC. An overflow of a
 -- balance column is BALANCE_OUT_OF_RANGE, with nothing written.
--- A fee (sender's currency) is its own pair of entries: sender -fee, fee income +fee.
+-- Fees: the procedure decides them, not the client. A transfer to another customer pays
+-- fn_transfer_fee(currency, amount, 'transfer_external'); between one's own accounts
+-- 'transfer_own' (free by default). A fee (sender's currency) is its own pair of entries:
+-- sender -fee, fee income +fee; the funds check counts amount + fee. p_fee is honoured only
+-- on a trusted or staff call (p_owner_id NULL): a system posting's own fee, or 0 to waive.
+-- A conversion is fn_fx_convert (through the JOD mids at full precision, rounded down once)
+-- and records fn_fx_applied_rate, exactly what sp_fx_quote answers.
 -- Locks the sender and receiver in ascending id order, then the GL accounts it needs in
--- ascending id order; replays a known idempotency key under those locks.
+-- ascending id order (fee income and FX position: the transaction's sub-accounts, its id
+-- modulo bank_settings.gl_shards, so concurrent postings do not queue on one row); replays a known idempotency key under those locks.
 -- The rules are fn_amount_error's and fn_debit_error's (status of either account, active
 -- currencies, limits, funds); sp_perform_batch_transfer applies them set-wise.
 -- The one money path that does not post through sp_post_journal: this is the hottest path
@@ -25,7 +36,8 @@
 --   p_from_account_id    the sender's account
 --   p_to_account_number  the receiver's account number
 --   p_amount             the amount, in the sender's currency
---   p_fee                the fee, in the sender's currency (NULL or 0 for none)
+--   p_fee                NULL: the fee schedule's; a staff or trusted call (p_owner_id
+--                        NULL) may set the fee itself (0 waives it); ignored for customers
 --   p_description        free text stored with the transaction
 --   p_idempotency_key    the caller's key: a repeated call returns the first result
 --   p_actor_id           who acts (the transaction's initiator)
@@ -36,8 +48,8 @@
 --         ACCOUNT_NOT_FOUND, SAME_ACCOUNT, IDEMPOTENCY_CONFLICT, KYC_REQUIRED, ACCOUNT_FROZEN,
 --         ACCOUNT_CLOSED, UNKNOWN_CURRENCY, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE, LIMIT_EXCEEDED,
 --         DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL,
---         BALANCE_OUT_OF_RANGE.
--- Example: CALL sp_perform_transfer(7, '123456789012', 100.000, 0, 'rent', 'tr-1', 42, NULL, 42);
+--         BALANCE_OUT_OF_RANGE, INVALID_ARGUMENT (no fee schedule for the currency).
+-- Example: CALL sp_perform_transfer(7, '123456789012', 100.000, NULL, 'rent', 'tr-1', 42, NULL, 42);
 DROP PROCEDURE IF EXISTS sp_perform_transfer;
 DELIMITER $$
 CREATE PROCEDURE sp_perform_transfer(
@@ -60,7 +72,9 @@ proc: BEGIN
     DECLARE v_kyc VARCHAR(16);
     DECLARE v_txn_id BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_hash BINARY(32);
-    DECLARE v_error VARCHAR(128) DEFAULT NULL;
+    DECLARE v_error VARCHAR(255) DEFAULT NULL;
+    DECLARE v_min_balance DECIMAL(20,4) DEFAULT 0;
+    DECLARE v_today DATE;
     DECLARE v_found BOOLEAN DEFAULT FALSE;
     DECLARE v_from_user BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_from_currency CHAR(3);
@@ -76,8 +90,10 @@ proc: BEGIN
     DECLARE v_to_currency CHAR(3);
     DECLARE v_to_status VARCHAR(8);
     DECLARE v_to_balance DECIMAL(20,4);
-    DECLARE v_fee DECIMAL(38,12) DEFAULT IFNULL(p_fee, 0);
-    DECLARE v_rate DECIMAL(20,10) DEFAULT 1;
+    DECLARE v_fee DECIMAL(38,12) DEFAULT NULL;
+    DECLARE v_fee_kind VARCHAR(32);
+    DECLARE v_pre_currency CHAR(3);
+    DECLARE v_rate DECIMAL(30,20) DEFAULT 1;
     DECLARE v_target DECIMAL(20,4);
     DECLARE v_spent_today DECIMAL(20,4);
     DECLARE v_fee_gl BIGINT UNSIGNED;
@@ -110,21 +126,26 @@ proc: BEGIN
     -- An account's currency never changes, so its currency's rules can be read before the
     -- locks (one row whether or not the accounts exist).
     SELECT t.id, c.exponent, c.max_amount, c.min_fx_amount, c.is_active, tc.is_active, tc.exponent,
-           u.kyc_status, a.account_number, t.account_number
+           u.kyc_status, a.account_number, t.account_number, a.currency,
+           IF(a.user_id = t.user_id, 'transfer_own', 'transfer_external'), IFNULL(l.min_balance, 0)
       INTO v_to_id, v_exponent, v_max_amount, v_min_fx, v_from_active, v_to_active, v_to_exponent,
-           v_kyc, v_from_number, v_to_number
+           v_kyc, v_from_number, v_to_number, v_pre_currency, v_fee_kind, v_min_balance
     FROM (SELECT 1 AS one) x
     LEFT JOIN accounts t ON t.account_number = p_to_account_number AND t.kind = 'customer'
     LEFT JOIN accounts a ON a.id = p_from_account_id
+    LEFT JOIN account_type_limits l ON l.account_type = a.account_type
     LEFT JOIN currencies c ON c.code = a.currency
     LEFT JOIN users u ON u.id = a.user_id
     LEFT JOIN currencies tc ON tc.code = t.currency;
     IF v_to_id IS NULL THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no account with that number';
     END IF;
+    SET v_fee = IF(p_owner_id IS NULL AND p_fee IS NOT NULL, p_fee,
+                   fn_transfer_fee(v_pre_currency, p_amount, v_fee_kind));
     SET v_hash = UNHEX(SHA2(CONCAT_WS('|', 'transfer', p_from_account_id, p_to_account_number,
                                       CAST(p_amount AS CHAR), CAST(IFNULL(p_fee, 0) AS CHAR),
                                       IFNULL(p_description, '')), 256));
+    SET v_today = fn_bank_date();
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
 
@@ -159,17 +180,22 @@ proc: BEGIN
     ELSEIF v_kyc <> 'verified' THEN
         SET v_error = 'KYC_REQUIRED: money leaves an account only once its owner is verified';
     ELSE
-        SET v_spent_today = IF(v_from_spent_date = CURDATE(), v_from_spent, 0);
+        SET v_spent_today = IF(v_from_spent_date = v_today, v_from_spent, 0);
         -- Either account frozen comes before either account closed.
         SET v_error = IFNULL(IFNULL(fn_amount_error(p_amount, v_exponent, FALSE, v_max_amount),
-                                    fn_amount_error(v_fee, v_exponent, TRUE, v_max_amount)),
+                                    IF(v_fee IS NULL,
+                                       'INVALID_ARGUMENT: no fee schedule for this currency',
+                                       fn_amount_error(v_fee, v_exponent, TRUE, v_max_amount))),
                              fn_debit_error(CASE WHEN 'frozen' IN (v_from_status, v_to_status) THEN 'frozen'
                                                  WHEN 'closed' IN (v_from_status, v_to_status) THEN 'closed'
                                                  ELSE v_from_status END,
                                             v_from_active AND v_to_active,
                                             p_amount, v_from_txn_limit,
                                             p_amount, v_from_daily_limit - v_spent_today,
-                                            p_amount + v_fee, v_from_available, v_from_overdraft));
+                                            p_amount + v_fee, v_from_available,
+                                            v_from_overdraft - v_min_balance));
+        SET v_error = fn_limit_detail(v_error, IF(v_error LIKE 'LIMIT%', v_from_txn_limit, v_from_daily_limit),
+                                      v_from_daily_limit - v_spent_today, v_from_currency, v_exponent);
         SET v_spent_today = v_spent_today + p_amount;
     END IF;
     IF v_error IS NULL THEN
@@ -178,9 +204,9 @@ proc: BEGIN
         ELSEIF p_amount < v_min_fx THEN
             SET v_error = 'FX_AMOUNT_TOO_SMALL: the amount is below the minimum for a conversion';
         ELSE
-            SET v_rate = fn_fx_rate(v_from_currency, v_to_currency, NOW(6));
-            -- Down to the receiver's ISO 4217 exponent (amounts are positive: TRUNCATE is floor).
-            SET v_target = TRUNCATE(p_amount * v_rate, v_to_exponent);
+            SET v_rate = fn_fx_applied_rate(v_from_currency, v_to_currency, NOW(6));
+            -- Down to the receiver's ISO 4217 exponent, once, through the JOD mids.
+            SET v_target = fn_fx_convert(v_from_currency, v_to_currency, p_amount, v_to_exponent, NOW(6));
             IF v_rate IS NULL THEN
                 SET v_error = 'FX_RATE_UNAVAILABLE: no exchange rate for this currency pair';
             ELSEIF v_target <= 0 THEN
@@ -228,7 +254,7 @@ proc: BEGIN
     SET balance = balance - p_amount - v_fee,
         available_balance = available_balance - p_amount - v_fee,
         daily_spent = v_spent_today,
-        daily_spent_date = CURDATE()
+        daily_spent_date = v_today
     WHERE id = p_from_account_id;
     UPDATE accounts
     SET balance = balance + v_target, available_balance = available_balance + v_target
@@ -241,7 +267,9 @@ proc: BEGIN
           INTO v_fee_gl, v_fx_from_gl, v_fx_to_gl
         FROM accounts
         WHERE kind = 'system' AND gl_type IN ('fee_income', 'fx_position')
-          AND currency IN (v_from_currency, v_to_currency);
+          AND currency IN (v_from_currency, v_to_currency)
+          -- The transaction's sub-account of each (schema/16: hot rows spread).
+          AND gl_shard = v_txn_id MOD (SELECT gl_shards FROM bank_settings WHERE id = 1);
         -- System accounts are locked after customer accounts, ascending by id (PK range order).
         SELECT SUM(IF(id = v_fee_gl, balance, 0)), SUM(IF(id = v_fx_from_gl, balance, 0)),
                SUM(IF(id = v_fx_to_gl, balance, 0))

@@ -10,7 +10,8 @@
 --   1. locks the system accounts of the legs, after the caller's customer accounts
 --      (sp_journal_lock: ascending id order);
 --   2. checks the funds of every customer account the legs debit, cumulatively over its
---      legs (fn_debit_error: available balance, overdraft), after the caller's error;
+--      legs (fn_debit_error: available balance down to the type's min_balance less the
+--      overdraft), after the caller's error;
 --   3. on an error, looks the idempotency key up under the locks: a known key replays its
 --      transaction (or is IDEMPOTENCY_CONFLICT), else the error is raised. A request that
 --      passes does not look the key up: the header INSERT's unique key
@@ -62,7 +63,7 @@ CREATE PROCEDURE sp_post_journal(
     IN p_to_account_id BIGINT UNSIGNED,
     IN p_target_amount DECIMAL(20,4),
     IN p_target_currency CHAR(3),
-    IN p_fx_rate DECIMAL(20,10),
+    IN p_fx_rate DECIMAL(30,20),
     IN p_description VARCHAR(255),
     IN p_reversal_of_id BIGINT UNSIGNED,
     IN p_actor_id BIGINT UNSIGNED,
@@ -87,13 +88,14 @@ proc: BEGIN
 
     IF v_error IS NULL THEN
         SELECT fn_debit_error(NULL, NULL, NULL, NULL, NULL, NULL, -d.net, a.available_balance,
-                              a.overdraft_limit)
+                              a.overdraft_limit - IFNULL(l.min_balance, 0))
           INTO v_error
         FROM (SELECT account_id, SUM(amount) AS net FROM tmp_journal_legs GROUP BY account_id) d
         JOIN accounts a ON a.id = d.account_id
+        LEFT JOIN account_type_limits l ON l.account_type = a.account_type
         WHERE a.kind = 'customer' AND d.net < 0
           AND fn_debit_error(NULL, NULL, NULL, NULL, NULL, NULL, -d.net, a.available_balance,
-                             a.overdraft_limit) IS NOT NULL
+                             a.overdraft_limit - IFNULL(l.min_balance, 0)) IS NOT NULL
         ORDER BY a.id
         LIMIT 1;
     END IF;
@@ -140,10 +142,10 @@ proc: BEGIN
         FROM tmp_journal_legs l JOIN accounts a ON a.id = l.account_id
         ORDER BY l.seq;
     ELSE
-        INSERT INTO transactions (reference, type, status, amount, currency, from_account_id,
+        INSERT INTO transactions (reference, type, status, amount, currency, fee, from_account_id,
                                   to_account_id, target_amount, target_currency, fx_rate,
                                   initiator_id, description, parent_id, created_at)
-        SELECT fn_new_reference(), type, 'completed', amount, currency, from_account_id,
+        SELECT fn_new_reference(), type, 'completed', amount, currency, fee, from_account_id,
                to_account_id, target_amount, target_currency, fx_rate, p_actor_id,
                description, p_transaction_id, NOW(6)
         FROM tmp_journal_txns ORDER BY seq;

@@ -1,9 +1,11 @@
 -- sp_reverse_transaction: correct a completed transaction by posting the opposite entries.
 -- The new transaction posts the opposite of each of the original's entries, and the two are
 -- linked both ways (reversal_of_id / reversed_by_id).
--- The original is marked 'reversed'; its entries stay as they were. If the receiver has
--- already spent the money the reversal fails with INSUFFICIENT_FUNDS (sp_post_journal's
--- funds check: available balance down to minus the overdraft).
+-- The original is marked 'reversed'; its entries stay as they were. Every entry is
+-- reversed, the fee pair too (the sender gets the fee back from fee income). If the
+-- receiver has already spent the money, so that taking it back would push it below its
+-- overdraft (available balance down to the type's min_balance less the overdraft), the
+-- reversal is refused with REVERSAL_WOULD_OVERDRAW.
 -- Locks: the original header, then its accounts (sp_journal_lock: customer accounts
 -- ascending, then system accounts ascending); sp_post_journal replays, posts and commits.
 -- Parameters:
@@ -14,7 +16,7 @@
 -- Returns: the reversal, in sp_emit_transaction's shape.
 -- Errors: FORBIDDEN (the actor is not a manager or admin now, see sp_assert_role),
 --         TRANSACTION_NOT_FOUND, NOT_REVERSIBLE, ALREADY_REVERSED, ACCOUNT_CLOSED,
---         INSUFFICIENT_FUNDS, IDEMPOTENCY_CONFLICT, INVALID_ARGUMENT (no reason),
+--         REVERSAL_WOULD_OVERDRAW, IDEMPOTENCY_CONFLICT, INVALID_ARGUMENT (no reason),
 --         BALANCE_OUT_OF_RANGE.
 -- Example: CALL sp_reverse_transaction(1001, 'duplicate payment', 'rev-1001', 3);
 DROP PROCEDURE IF EXISTS sp_reverse_transaction;
@@ -82,6 +84,15 @@ proc: BEGIN
         IF EXISTS (SELECT 1 FROM accounts a JOIN ledger_entries e ON e.account_id = a.id
                    WHERE e.transaction_id = p_transaction_id AND a.status = 'closed') THEN
             SET v_error = 'ACCOUNT_CLOSED: an account in this transaction is closed';
+        ELSEIF EXISTS (SELECT 1
+                       FROM (SELECT account_id, SUM(amount) AS net FROM tmp_journal_legs
+                             GROUP BY account_id) d
+                       JOIN accounts a ON a.id = d.account_id
+                       LEFT JOIN account_type_limits l ON l.account_type = a.account_type
+                       WHERE a.kind = 'customer' AND d.net < 0
+                         AND fn_debit_error(NULL, NULL, NULL, NULL, NULL, NULL, -d.net, a.available_balance,
+                                            a.overdraft_limit - IFNULL(l.min_balance, 0)) IS NOT NULL) THEN
+            SET v_error = 'REVERSAL_WOULD_OVERDRAW: the receiver no longer holds the money; taking it back would go below its overdraft';
         END IF;
     END IF;
     CALL sp_post_journal('reversal', v_amount, v_currency, 0, v_to, v_from,

@@ -13,6 +13,8 @@
 --   fx_position_negative    the FX book (vw_fx_position) is worth less than zero in a base
 --                           currency, beyond one minor unit: money leaked through conversions
 --                           (or rates moved against the bank since; either way, look)
+--   gl_shard_missing        a fee income or FX position account lacks one of its
+--                           bank_settings.gl_shards sub-accounts: postings picking it fail
 DROP VIEW IF EXISTS vw_ledger_integrity_check;
 CREATE VIEW vw_ledger_integrity_check AS
 SELECT 'unbalanced_transaction' AS check_name, 'transaction' AS subject_type,
@@ -82,4 +84,13 @@ SELECT 'fx_position_negative', 'currency', NULL, f.base_currency, 0, SUM(f.value
 FROM vw_fx_position f
 JOIN currencies c ON c.code = f.base_currency
 GROUP BY f.base_currency, c.exponent
-HAVING SUM(f.value_in_base) < -1 / POWER(10, c.exponent);
+HAVING SUM(f.value_in_base) < -1 / POWER(10, c.exponent)
+UNION ALL
+SELECT 'gl_shard_missing', 'account', z.id, z.currency, b.gl_shards, COUNT(a.id)
+FROM accounts z
+CROSS JOIN bank_settings b
+LEFT JOIN accounts a ON a.kind = 'system' AND a.gl_type = z.gl_type AND a.currency = z.currency
+                    AND a.gl_shard < b.gl_shards
+WHERE z.kind = 'system' AND z.gl_type IN ('fee_income', 'fx_position') AND z.gl_shard = 0
+GROUP BY z.id, z.currency, b.gl_shards
+HAVING COUNT(a.id) <> b.gl_shards;

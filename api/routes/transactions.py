@@ -8,7 +8,6 @@ the counter, a customer's own deposit is a top-up from an external funding sourc
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -95,7 +94,7 @@ async def transfer(
     await check_pin(ledger, settings, caller, body.pin)
     row = await ledger.transfer(from_account_id=body.from_account_id,
                                 to_account_number=body.to_account_number,
-                                amount=body.amount, fee=Decimal(0),
+                                amount=body.amount,
                                 description=body.description, idempotency_key=idempotency.key,
                                 actor_id=caller.user_id, session_id=caller.session_id,
                                 owner_id=caller.user_id)

@@ -113,3 +113,25 @@ class TestPublish:
         assert {Decimal(r["rate"]) for r in rates
                 if (r["base_currency"], r["quote_currency"]) == ("JOD", "USD")} == {
             Decimal("1.41")}
+
+
+class TestQuoteEqualsPosting:
+    async def test_quote_then_transfer_posts_the_quoted_amounts(self, bank: Bank):
+        sender = await bank.person()
+        src = await bank.account(sender, "USD", deposit="1000.00")
+        dst = await bank.account(await bank.person(), "EUR")
+        quoted = await bank.client.get("/fx/quote", headers=sender.auth,
+                                       params={"from": "USD", "to": "EUR", "amount": "141.00"})
+        assert quoted.status_code == 200, quoted.text
+        quote = quoted.json()
+        posted = await bank.client.post(
+            "/transactions/transfer", headers=sender.money_headers(),
+            json={"from_account_id": src["id"], "amount": "141.00",
+                  "to_account_number": dst["account_number"]})
+        assert posted.status_code == 201, posted.text
+        txn = posted.json()
+        assert quote["converted_amount"] == txn["target_amount"] == "131.00"
+        assert quote["rate"] == txn["fx_rate"]
+        assert quote["fee"] == txn["fee"] == "1.41"
+        assert quote["total_debited"] == "142.41"
+        assert await bank.balance(sender, src["id"]) == "857.59"

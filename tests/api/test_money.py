@@ -85,7 +85,9 @@ class TestRaces:
         assert {r.status_code for r in responses} == {201}
         total = Decimal(await bank.balance(alice, a["id"])) + Decimal(
             await bank.balance(bob, b["id"]))
-        assert total == Decimal("2000.00")
+        fees = sum(Decimal(r.json()["fee"]) for r in responses)
+        assert fees == Decimal("0.35") * len(responses)  # each pays the USD minimum fee
+        assert total + fees == Decimal("2000.00")
 
 
 class TestTransfers:
@@ -142,13 +144,13 @@ class TestBatch:
         assert body["batch"]["type"] == "batch"
         assert [t["to_account"] for t in body["transfers"]] == [
             p["account_number"] for p in payees]
-        assert await bank.balance(payer, src["id"]) == "70.000"
+        assert await bank.balance(payer, src["id"]) == "69.250"  # 0.250 fee per item
 
         bad = [*items, {"to_account_number": "000000000000", "amount": "1"}]
         failed = await client.post("/transactions/batch", headers=payer.money_headers(),
                                    json={"from_account_id": src["id"], "transfers": bad})
         assert failed.status_code in (404, 422)
-        assert await bank.balance(payer, src["id"]) == "70.000"
+        assert await bank.balance(payer, src["id"]) == "69.250"
 
     async def test_more_than_1000_items_is_422(self, bank, client):
         payer = await bank.person()
@@ -247,3 +249,19 @@ class TestOverflow:
         assert response.json()["code"] == "BALANCE_OUT_OF_RANGE"
         assert bank.sql("SELECT COUNT(*) AS n FROM ledger_entries")[0]["n"] == before
         assert await bank.balance(customer, account["id"]) == "0.00"
+
+
+class TestLimitProblems:
+    async def test_a_limit_breach_says_the_limit_and_what_remains_today(self, bank, client):
+        payer = await bank.person()
+        src = await bank.account(payer, "JOD", deposit="100.000")  # limits come before funds
+        dst = await bank.account(await bank.person(), "JOD")
+        response = await client.post("/transactions/transfer", headers=payer.money_headers(),
+                                     json={"from_account_id": src["id"], "amount": "10000.001",
+                                           "to_account_number": dst["account_number"]})
+        assert response.status_code == 422, response.text
+        body = response.json()
+        assert body["code"] == "LIMIT_EXCEEDED"
+        assert (body["limit"], body["remaining"], body["currency"]) == ("10000.000", "20000.000",
+                                                                         "JOD")
+        assert body["detail"] == "amount is over the per-transaction limit"

@@ -98,7 +98,7 @@ class TestPin:
                                            headers=person.money_headers(),
                                            json={**transfer, "pin": "4821"})
         assert with_right_pin.status_code == 201
-        assert await bank.balance(person, account["id"]) == "98.000"
+        assert await bank.balance(person, account["id"]) == "97.750"  # and the 0.250 fee
 
     async def test_three_wrong_pins_lock_money_movement(self, bank, client):
         person, account = await with_pin(bank, client)

@@ -48,19 +48,20 @@ class TestSeedWorkflow:
         rate = Decimal(txn["fx_rate"])
         expected_usd = (Decimal(100) * rate).quantize(Decimal("0.01"))
         assert txn["target_amount"] == str(expected_usd)
+        assert txn["fee"] == "1.000"  # 1 % to another customer, decided by the bank
 
         # both balances
-        assert await bank.balance(alice, jod["id"]) == "900.000"
+        assert await bank.balance(alice, jod["id"]) == "899.000"
         assert await bank.balance(bob, usd["id"]) == str(expected_usd)
         accounts = await client.get("/accounts/", headers=alice.auth)
-        assert [a["balance"] for a in accounts.json()] == ["900.000"]
+        assert [a["balance"] for a in accounts.json()] == ["899.000"]
 
         # both statements
         st_a = (await client.get(f"/accounts/{jod['id']}/statement", headers=alice.auth)).json()
         assert st_a["opening_balance"] == "0.000"
-        assert st_a["closing_balance"] == "900.000"
+        assert st_a["closing_balance"] == "899.000"
         assert [(e["amount"], e["balance_after"]) for e in st_a["entries"]] == [
-            ("1000.000", "1000.000"), ("-100.000", "900.000")]
+            ("1000.000", "1000.000"), ("-100.000", "900.000"), ("-1.000", "899.000")]
         assert st_a["next_cursor"] is None
         st_b = (await client.get(f"/accounts/{usd['id']}/statement", headers=bob.auth)).json()
         assert st_b["closing_balance"] == str(expected_usd)
@@ -69,6 +70,7 @@ class TestSeedWorkflow:
         # history and its filters
         hist = (await client.get("/transactions/history", headers=alice.auth)).json()
         assert [t["type"] for t in hist["items"]] == ["transfer", "deposit"]
+        assert hist["items"][0]["fee"] == "1.000"
         only = await client.get("/transactions/history", headers=alice.auth,
                                 params={"type": "deposit"})
         assert [t["id"] for t in only.json()["items"]] == [deposit.json()["id"]]
@@ -90,7 +92,8 @@ class TestSeedWorkflow:
         # one transaction with its entries: the customer sees only their own leg
         detail = await client.get(f"/transactions/{txn['id']}", headers=alice.auth)
         assert detail.status_code == 200
-        assert [e["account_id"] for e in detail.json()["entries"]] == [jod["id"]]
+        # its principal and its fee
+        assert [e["account_id"] for e in detail.json()["entries"]] == [jod["id"]] * 2
 
     async def test_statement_pages_with_cursor(self, bank, client):
         carol = await bank.person()

@@ -120,7 +120,8 @@ class TestRaces:
         ids = {rows[0]["id"] for rows in posted}
         assert len(ids) == 1
         assert sum(rows[0]["replayed"] for rows in posted) == 19
-        assert balance(admin_conn, src["id"]) == Decimal("400")
+        # A customer's call: the schedule's fee (1 %), not the fee="0" it passed, once.
+        assert balance(admin_conn, src["id"]) == Decimal("399")
         assert balance(admin_conn, dst["id"]) == Decimal("141")
 
     async def test_same_key_with_different_accounts_at_once_posts_once(

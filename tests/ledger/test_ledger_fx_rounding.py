@@ -155,7 +155,10 @@ class TestRoundTripProperty:
         there = transfer(app_conn, accounts[home]["id"], accounts[away]["account_number"],
                          amount)
         received = Decimal(there["target_amount"])
-        assert received <= amount * quote(admin_conn, home, away)
+        # The applied rate is the published one at full precision (within its 10 decimals).
+        applied = Decimal(there["fx_rate"])
+        assert 0 <= applied - quote(admin_conn, home, away) < Decimal("1e-10")
+        assert received <= amount * applied
         if received >= 1:  # the smallest conversion back
             transfer(app_conn, accounts[away]["id"], accounts[home]["account_number"], received)
         assert value_in(admin_conn, wallet, home, away) <= before

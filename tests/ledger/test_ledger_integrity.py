@@ -102,7 +102,8 @@ class TestDoubleEntry:
 
         # Only the refusals a random workload must meet, nothing else.
         assert set(outcomes) <= {"ok", "INSUFFICIENT_FUNDS", "ALREADY_REVERSED",
-                                 "NOT_REVERSIBLE", "DAILY_LIMIT_EXCEEDED"}, outcomes
+                                 "NOT_REVERSIBLE", "DAILY_LIMIT_EXCEEDED",
+                                 "REVERSAL_WOULD_OVERDRAW"}, outcomes
         assert outcomes["ok"] > 1500, outcomes
         assert outcomes.get("INSUFFICIENT_FUNDS", 0) > 0, outcomes
         assert integrity_problems(admin_conn) == []

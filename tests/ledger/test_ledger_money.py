@@ -18,6 +18,7 @@ from tests.support.ledger import (
     call_all,
     deposit,
     error_code,
+    fee_income,
     integrity_problems,
     new_user,
     open_account,
@@ -139,10 +140,7 @@ class TestTransfer:
         assert [e["balance_after"] for e in entries] == [Decimal("876.544"), Decimal("123.456")]
 
     def test_fee_is_its_own_pair_of_entries(self, admin_conn, app_conn, customer):
-        fee_gl = query(
-            admin_conn, "SELECT id FROM accounts WHERE gl_type='fee_income' AND currency='JOD'"
-        )[0]["id"]
-        before = balance(admin_conn, fee_gl)
+        before = fee_income(admin_conn, "JOD")
         txn = transfer(
             app_conn,
             customer["main"]["id"],
@@ -152,9 +150,13 @@ class TestTransfer:
         )
         entries = call_all(app_conn, "sp_get_transaction", txn["id"], None)[1]
         fees = [(e["account_id"], e["amount"]) for e in entries if e["entry_type"] == "fee"]
+        # The fee income line's sub-account picked by the transaction (id modulo the shards).
+        fee_gl = query(admin_conn, "SELECT a.id FROM accounts a JOIN bank_settings b "
+                       "WHERE a.gl_type = 'fee_income' AND a.currency = 'JOD' "
+                       "AND a.gl_shard = %s MOD b.gl_shards", txn["id"])[0]["id"]
         assert fees == [(customer["main"]["id"], Decimal("-1.500")), (fee_gl, Decimal("1.500"))]
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("898.500")
-        assert balance(admin_conn, fee_gl) == before + Decimal("1.500")
+        assert fee_income(admin_conn, "JOD") == before + Decimal("1.500")
 
     def test_fee_counts_against_funds(self, admin_conn, app_conn, customer):
         with pytest.raises(pymysql.err.MySQLError) as err:
@@ -244,9 +246,9 @@ class TestFx:
                 "principal",
                 "principal",
             ]
-        # 141.00 * 0.9290780141 (1.31 / 1.41 through JOD, truncated to 10 places in the bank's
-        # favour): 130.9999999881, credited 130.99
-        assert balance(admin_conn, eur["id"]) == Decimal("130.99")
+        # 141.00 * 1.31 / 1.41 through the two JOD mids at full precision, rounded once: 131.00
+        # (the stored cross rate, truncated to 10 places, would have credited 130.99)
+        assert balance(admin_conn, eur["id"]) == Decimal("131.00")
         sheet = query(
             admin_conn,
             "SELECT currency, SUM(balance) AS net FROM vw_balance_sheet GROUP BY currency",
@@ -299,7 +301,7 @@ class TestReversal:
         with pytest.raises(pymysql.err.MySQLError) as err:
             proc(app_conn, "sp_reverse_transaction", transaction_id=txn["id"], reason="late",
                  idempotency_key=secrets.token_hex(6), actor_id=1)
-        assert error_code(err.value) == "INSUFFICIENT_FUNDS"
+        assert error_code(err.value) == "REVERSAL_WOULD_OVERDRAW"
         assert query(admin_conn, "SELECT COUNT(*) AS n FROM ledger_entries")[0]["n"] == before
         status = query(admin_conn, "SELECT status FROM transactions WHERE id=%s", txn["id"])[0][
             "status"
@@ -320,7 +322,8 @@ class TestBatch:
         assert rows[0]["type"] == "batch"
         assert rows[0]["amount"] == Decimal("60.5")
         assert [r["parent_id"] for r in rows[1:]] == [rows[0]["id"]] * 3
-        assert balance(admin_conn, customer["main"]["id"]) == Decimal("939.500")
+        # Each item to another customer pays 1 %, at least 0.250: 0.250 + 0.250 + 0.305
+        assert balance(admin_conn, customer["main"]["id"]) == Decimal("938.695")
         assert balance(admin_conn, others[1]["id"]) == Decimal("28.20")
 
     def test_batch_is_all_or_nothing_and_names_the_failing_item(
@@ -389,7 +392,8 @@ class TestBatch:
         assert rows[3]["description"] == "tip"
         assert rows[1]["description"] == "mixed"
         assert balance(admin_conn, usd["id"]) == Decimal("143.11")
-        assert balance(admin_conn, customer["main"]["id"]) == Decimal("897.000")
+        # Fees: 1.000 (1 % of 100) + 0.250 + 0.250 (the minimum)
+        assert balance(admin_conn, customer["main"]["id"]) == Decimal("895.500")
         afters = query(
             admin_conn,
             "SELECT balance_after FROM ledger_entries WHERE account_id=%s ORDER BY id",
@@ -401,10 +405,13 @@ class TestBatch:
             "SELECT balance_after FROM ledger_entries WHERE account_id=%s ORDER BY id",
             customer["main"]["id"],
         )
-        assert [r["balance_after"] for r in sender][-3:] == [
-            Decimal("900.000"),
-            Decimal("898.500"),
-            Decimal("897.000"),
+        assert [r["balance_after"] for r in sender][-6:] == [
+            Decimal("900.000"),  # each item's principal, then its fee
+            Decimal("899.000"),
+            Decimal("897.500"),
+            Decimal("897.250"),
+            Decimal("895.750"),
+            Decimal("895.500"),
         ]
         assert integrity_problems(admin_conn) == []
 

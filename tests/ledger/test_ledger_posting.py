@@ -108,13 +108,12 @@ def journal_transfer(conn: Any, *, sender: dict[str, Any], payee: dict[str, Any]
     amount_d, fee_d = Decimal(amount), Decimal(fee)
     rate, target = Decimal(1), amount_d
     if sender["currency"] != payee["currency"]:
-        rate = query(conn, "SELECT rate FROM fx_rates WHERE base_currency = %s"
-                     " AND quote_currency = %s AND valid_from <= NOW(6)"
-                     " ORDER BY valid_from DESC, id DESC LIMIT 1",
-                     sender["currency"], payee["currency"])[0]["rate"]
-        exponent = query(conn, "SELECT exponent FROM currencies WHERE code = %s",
-                         payee["currency"])[0]["exponent"]
-        target = (amount_d * rate).quantize(Decimal(1).scaleb(-exponent), "ROUND_DOWN")
+        converted = query(conn, "SELECT fn_fx_applied_rate(%s, %s, NOW(6)) AS rate,"
+                          " fn_fx_convert(%s, %s, %s, c.exponent, NOW(6)) AS target"
+                          " FROM currencies c WHERE c.code = %s",
+                          sender["currency"], payee["currency"], sender["currency"],
+                          payee["currency"], amount, payee["currency"])[0]
+        rate, target = converted["rate"], converted["target"]
     gl = {(row["gl_type"], row["currency"]): row["id"] for row in query(
         conn, "SELECT id, gl_type, currency FROM accounts WHERE kind = 'system'")}
     legs = [(sender["id"], -amount_d, sender["currency"], "principal"),

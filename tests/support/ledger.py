@@ -138,6 +138,12 @@ def balance(admin_conn: Any, account_id: int) -> Decimal:
     )
 
 
+def fee_income(admin_conn: Any, currency: str) -> Decimal:
+    """The fee income GL line of a currency: the sum of its sub-accounts."""
+    return Decimal(query(admin_conn, "SELECT SUM(balance) AS b FROM accounts WHERE kind = 'system'"
+                         " AND gl_type = 'fee_income' AND currency = %s", currency)[0]["b"])
+
+
 async def aconnect(address: DatabaseAddress) -> aiomysql.Connection:
     return await aiomysql.connect(
         host=address.host,
