@@ -183,7 +183,7 @@ def scenarios(
         return transfer.arguments({
             "from_account_id": ids[src], "to_account_number": to_number, "amount": "1.000",
             "fee": 0, "description": None, "idempotency_key": secrets.token_hex(12),
-            **caller(src)})
+            "otp_hash": None, **caller(src)})
 
     def pair(n: int) -> tuple[int, int]:
         src = (n * 7919) % (count - 1) + 1
