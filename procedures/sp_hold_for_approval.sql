@@ -8,23 +8,23 @@
 -- counts what is held), the pending state, an outbox event; commits; returns the row.
 -- Nothing is written and p_held is FALSE when no rule applies. A repeated key replays.
 -- Parameters:
---   p_from_account_id   the sender's account (locked by the caller)
---   p_to_account_id     the receiver's account (locked by the caller)
---   p_amount            the amount, in the sender's currency
---   p_currency          the sender's currency
---   p_fee               the fee, in the sender's currency
---   p_target_amount     what the receiver will get
---   p_target_currency   in its currency
---   p_fx_rate           the rate used (stored now: the posting later uses this one)
---   p_description       free text
---   p_actor_id          the initiator
---   p_idempotency_key   the transfer's key
---   p_request_hash      the transfer's payload hash
---   p_event_user_id     the sender's owner
---   p_otp_wanted        TRUE for a customer's own transfer (the code rule applies)
---   p_otp_hash          HMAC-SHA256 of the code the API will send (stored only if needed)
---   p_spent_today       the sender's day total including this amount
---   p_held              OUT: TRUE when the transfer was held (or replayed) and its row returned
+--   p_from_account_id  the sender's account (locked by the caller)
+--   p_to_account_id    the receiver's account (locked by the caller)
+--   p_amount           the amount, in the sender's currency
+--   p_currency         the sender's currency
+--   p_fee              the fee, in the sender's currency
+--   p_target_amount    what the receiver will get
+--   p_target_currency  in its currency
+--   p_fx_rate          the rate used (stored now: the posting later uses this one)
+--   p_description      free text
+--   p_actor_id         the initiator
+--   p_idempotency_key  the transfer's key
+--   p_request_hash     the transfer's payload hash
+--   p_event_user_id    the sender's owner
+--   p_otp_wanted       TRUE for a customer's own transfer (the code rule applies)
+--   p_otp_hash         HMAC-SHA256 of the code the API will send (stored only if needed)
+--   p_spent_today      the sender's day total including this amount
+--   p_held             OUT: TRUE when the transfer was held (or replayed) and its row returned
 -- Returns: when held, the transaction in sp_emit_transaction's shape.
 -- Errors: INVALID_ARGUMENT (a code is needed and p_otp_hash is NULL), FX_RATE_UNAVAILABLE
 --         (no rate into JOD for the thresholds).

@@ -21,6 +21,8 @@
 -- and compares), leanly: the key looked up only when a rule is broken or the header INSERT
 -- finds it (1062), entries and balances written directly from the balances read under the
 -- locks, the result row by primary key.
+-- A transfer in a session (the API) that the confirmation or review rules hold is created
+-- 'pending_otp' or 'pending_review' with amount + fee held instead (sp_hold_for_approval).
 -- Parameters:
 --   p_from_account_id    the sender's account
 --   p_to_account_number  the receiver's account number
@@ -32,8 +34,6 @@
 --   p_session_id         the actor's session (NULL: trusted caller)
 --   p_owner_id           NULL: staff; else the sender account must belong to this user
 --   p_otp_hash           HMAC-SHA256 of a one-time code, stored if the transfer needs one
--- A transfer in a session (the API) that the confirmation or review rules hold is created
--- 'pending_otp' or 'pending_review' with amount + fee held instead (sp_hold_for_approval).
 -- Returns: the transaction, in sp_emit_transaction's shape.
 -- Errors: SESSION_REVOKED, FORBIDDEN (a staff call, p_owner_id NULL, by a non-staff user),
 --         ACCOUNT_NOT_FOUND, SAME_ACCOUNT, IDEMPOTENCY_CONFLICT, KYC_REQUIRED, ACCOUNT_FROZEN,

@@ -103,7 +103,8 @@ class TestConfirmation:
         stored = bank.sql("SELECT otp_hash FROM pending_transactions WHERE transaction_id = %s",
                           txn["id"])[0]["otp_hash"]
         code = await code_for(client, alice, txn["id"])
-        assert code.encode() not in stored and len(stored) == 32
+        assert code.encode() not in stored
+        assert len(stored) == 32
 
         key = "confirm-" + str(txn["id"])
         done = await confirm(client, alice, txn["id"], code, key)
@@ -319,12 +320,28 @@ class TestReview:
                         " 'transactions'", txn["id"])[0]["n"] == 1
 
     async def test_the_rule_hits_are_a_function_anyone_may_ask(self, bank, client):
-        alice, source, _, target = await funded(bank)
+        _alice, source, _, target = await funded(bank)
         [row] = bank.sql("SELECT fn_review_hits(%s, %s, 3000) AS hits, "
                          "fn_review_hits(%s, %s, 10) AS none", source["id"], target["id"],
                          source["id"], target["id"])
-        assert row["hits"] is not None and "review_amount" in row["hits"]
+        assert row["hits"] is not None
+        assert "review_amount" in row["hits"]
         assert row["none"] is None
 
     async def test_the_ledger_stays_consistent(self, bank):
         assert bank.sql("SELECT * FROM vw_ledger_integrity_check") == []
+
+
+def test_production_refuses_the_default_otp_key():
+    import secrets
+
+    import pytest
+    from pydantic import ValidationError
+
+    from api.config import DEFAULT_DB_PASSWORDS, Settings
+
+    chosen: dict[str, object] = {name: secrets.token_urlsafe(16) for name in DEFAULT_DB_PASSWORDS}
+    chosen.update(jwt_secret=secrets.token_urlsafe(32),
+                  pii_key="cHJvZHVjdGlvbi1waWkta2V5LTMyLWJ5dGVzLWxvbmchIQ==")
+    with pytest.raises(ValidationError, match="BANK_OTP_KEY"):
+        Settings(env="production", **chosen)  # type: ignore[arg-type]

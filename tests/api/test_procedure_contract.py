@@ -135,8 +135,9 @@ class TestAWrongNameFailsLoudly:
         payer = open_account(admin_conn, new_user(admin_conn))
         payee = open_account(admin_conn, new_user(admin_conn))
         deposit(admin_conn, payer["id"], "100.000")
-        proc(admin_conn, "sp_perform_transfer", owner_id=None, otp_hash=None, session_id=None, actor_id=1,
-            idempotency_key=secrets.token_hex(8), description=None, fee=Decimal("1.000"),
+        proc(admin_conn, "sp_perform_transfer", owner_id=None, session_id=None, actor_id=1,
+            otp_hash=None, idempotency_key=secrets.token_hex(8), description=None,
+            fee=Decimal("1.000"),
             amount=Decimal("30.000"), to_account_number=payee["account_number"],
             from_account_id=payer["id"])
         assert balance(admin_conn, payee["id"]) == Decimal("30.000")

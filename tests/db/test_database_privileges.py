@@ -299,7 +299,8 @@ class TestHosts:
 
     def test_production_refuses_default_database_passwords(self) -> None:
         private = {"jwt_secret": secrets.token_urlsafe(32),
-                   "pii_key": "cHJvZHVjdGlvbi1waWkta2V5LTMyLWJ5dGVzLWxvbmchIQ=="}
+                   "pii_key": "cHJvZHVjdGlvbi1waWkta2V5LTMyLWJ5dGVzLWxvbmchIQ==",
+                   "otp_key": secrets.token_urlsafe(32)}
         for field in DEFAULT_DB_PASSWORDS:
             others = {name: secrets.token_urlsafe(16) for name in DEFAULT_DB_PASSWORDS
                       if name != field}

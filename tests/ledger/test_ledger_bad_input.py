@@ -229,7 +229,7 @@ class TestIdempotency:
             "IDEMPOTENCY_CONFLICT",
             "sp_deposit_cash",
             {"account_id": accounts["jod"]["id"], "amount": "6", "description": None,
-             "idempotency_key": key, "actor_id": 1, "session_id": None, "owner_id": None, "otp_hash": None},
+             "idempotency_key": key, "actor_id": 1, "session_id": None, "owner_id": None},
         )
 
     def test_same_key_same_payload_replays(self, admin_conn, app_conn, accounts):

@@ -41,7 +41,7 @@ class TestRaces:
                 *(
                     aproc(c, "sp_withdraw_cash", account_id=account["id"], amount="10.000",
                           description=None, idempotency_key=secrets.token_hex(8), actor_id=1,
-                          session_id=None, owner_id=None, otp_hash=None)
+                          session_id=None, owner_id=None)
                     for c in conns
                 ),
                 return_exceptions=True,
