@@ -2,8 +2,8 @@
 -- The rule set of transaction_rules (kind 'review', active rows): review_amount (at least
 -- threshold_jod), review_new_beneficiary (above threshold_jod and no completed payment
 -- from this account to that receiver before), review_velocity (max_count or more outgoing
--- transactions from the account within window_seconds before this one, so this one is one
--- too many). Pure reads: the transfer calls it under the sender's lock (so concurrent
+-- transactions of any status from the account within window_seconds before this one, so
+-- this one is one too many). Pure reads: the transfer calls it under the sender's lock (so concurrent
 -- transfers count each other), and a risk engine or a report may call it for a what-if.
 -- Parameters:
 --   p_from_account_id  the paying account
@@ -20,39 +20,35 @@ RETURNS VARCHAR(512) CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci
 READS SQL DATA
 COMMENT 'fn_review_hits: the review rules an outgoing transaction hits, as a JSON array of rule names, or NULL.'
 BEGIN
-    DECLARE v_hits VARCHAR(512) DEFAULT '[]';
     DECLARE v_amount DECIMAL(20,4);
     DECLARE v_new DECIMAL(20,4);
     DECLARE v_count INT UNSIGNED;
     DECLARE v_window INT UNSIGNED;
-    DECLARE v_recent INT UNSIGNED DEFAULT 0;
+    DECLARE v_nth DATETIME(6) DEFAULT NULL;
+    DECLARE v_hits VARCHAR(512);
     SELECT MAX(IF(rule = 'review_amount', threshold_jod, NULL)),
            MAX(IF(rule = 'review_new_beneficiary', threshold_jod, NULL)),
            MAX(IF(rule = 'review_velocity', max_count, NULL)),
            MAX(IF(rule = 'review_velocity', window_seconds, NULL))
       INTO v_amount, v_new, v_count, v_window
     FROM transaction_rules WHERE kind = 'review' AND is_active;
-    IF p_amount_jod >= v_amount THEN
-        SET v_hits = JSON_ARRAY_APPEND(v_hits, '$', 'review_amount');
+    IF v_count > 0 THEN
+        -- The v_count-th most recent outgoing transaction of the account (one index probe):
+        -- inside the window, this one makes more than v_count.
+        SET v_count = v_count - 1;
+        SELECT created_at INTO v_nth FROM transactions
+        WHERE from_account_id = p_from_account_id
+        ORDER BY id DESC LIMIT v_count, 1;
     END IF;
-    IF p_amount_jod > v_new AND p_to_account_id IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM transactions
-                       WHERE to_account_id = p_to_account_id AND from_account_id = p_from_account_id
-                         AND status IN ('completed', 'reversed')) THEN
-        SET v_hits = JSON_ARRAY_APPEND(v_hits, '$', 'review_new_beneficiary');
-    END IF;
-    IF v_count IS NOT NULL THEN
-        -- The account's last v_count outgoing transactions (an index range of that many rows).
-        SELECT COUNT(*) INTO v_recent
-        FROM (SELECT created_at FROM transactions
-              WHERE from_account_id = p_from_account_id
-                AND status IN ('completed', 'pending_otp', 'pending_review')
-              ORDER BY id DESC LIMIT v_count) r
-        WHERE r.created_at >= NOW(6) - INTERVAL v_window SECOND;
-        IF v_recent >= v_count THEN
-            SET v_hits = JSON_ARRAY_APPEND(v_hits, '$', 'review_velocity');
-        END IF;
-    END IF;
-    RETURN IF(JSON_LENGTH(v_hits) = 0, NULL, v_hits);
+    SET v_hits = CONCAT_WS(', ',
+        IF(p_amount_jod >= v_amount, '"review_amount"', NULL),
+        IF(p_amount_jod > v_new AND p_to_account_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM transactions
+                           WHERE to_account_id = p_to_account_id
+                             AND from_account_id = p_from_account_id
+                             AND status IN ('completed', 'reversed')),
+           '"review_new_beneficiary"', NULL),
+        IF(v_nth >= NOW(6) - INTERVAL v_window SECOND, '"review_velocity"', NULL));
+    RETURN IF(v_hits = '', NULL, CONCAT('[', v_hits, ']'));
 END$$
 DELIMITER ;

@@ -62,7 +62,7 @@ proc: BEGIN
     DECLARE v_hold_id BIGINT UNSIGNED;
     DECLARE v_found BOOLEAN DEFAULT FALSE;
     SET p_held = FALSE;
-    SET v_jod = fn_jod_equivalent(p_amount, p_currency);
+    SET v_jod = IF(p_currency = 'JOD', p_amount, fn_jod_equivalent(p_amount, p_currency));
     IF v_jod IS NULL THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'FX_RATE_UNAVAILABLE: no exchange rate into JOD for the confirmation rules';
     END IF;
