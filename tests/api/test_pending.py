@@ -193,6 +193,19 @@ class TestConfirmation:
                            " AND EVENT_NAME = 'ev_expire_pending_transactions'")
         assert event["status"] == "ENABLED"
 
+    async def test_the_threshold_is_in_jod_equivalent(self, bank, client):
+        alice, bob = await bank.person(), await bank.person()
+        source = await bank.account(alice, "USD")
+        await bank.deposit(await bank.person("teller"), source["id"], "2000.00")
+        target = await bank.account(bob, "USD")
+        below = await transfer(client, alice, source, target, "600.00")  # about 425 JOD
+        assert below.json()["status"] == "completed"
+        above = await transfer(client, alice, source, target, "800.00")  # about 567 JOD
+        assert above.json()["status"] == "pending_otp"
+        [row] = bank.sql("SELECT amount_jod FROM pending_transactions WHERE transaction_id = %s",
+                         above.json()["id"])
+        assert Decimal("550") < row["amount_jod"] < Decimal("580")
+
     async def test_someone_elses_transaction_is_not_found(self, bank, client):
         alice, source, bob, target = await funded(bank)
         txn = (await transfer(client, alice, source, target, "600.000")).json()
@@ -295,6 +308,25 @@ class TestReview:
         assert own.status_code == 403
         assert own.json()["code"] == "FORBIDDEN"
         assert entries(bank, txn["id"]) == 0
+        approved = await client.post(f"/transactions/{txn['id']}/approve",
+                                     headers=manager.money_headers(), json=REASON)
+        assert approved.json()["status"] == "completed"
+
+    async def test_a_frozen_account_is_not_paid_and_the_transfer_stays_held(self, bank, client):
+        alice, source, _, target = await funded(bank)
+        manager = await bank.person("manager")
+        txn = await held_for_review(bank, client, alice, source, target)
+        bank.sql("UPDATE accounts SET status = 'frozen' WHERE id = %s", target["id"])
+        try:
+            refused = await client.post(f"/transactions/{txn['id']}/approve",
+                                        headers=manager.money_headers(), json=REASON)
+            assert refused.status_code == 422
+            assert refused.json()["code"] == "ACCOUNT_FROZEN"
+            assert hold_status(bank, txn["id"]) == "active"
+            assert bank.sql("SELECT COUNT(*) AS n FROM audit_log WHERE row_id = %s AND"
+                            " event = 'transaction.approve'", txn["id"])[0]["n"] == 0
+        finally:
+            bank.sql("UPDATE accounts SET status = 'active' WHERE id = %s", target["id"])
         approved = await client.post(f"/transactions/{txn['id']}/approve",
                                      headers=manager.money_headers(), json=REASON)
         assert approved.json()["status"] == "completed"
