@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+DEFAULT_OTP_KEY = "dev-only-otp-key-change-me-0123456789abcdef"
 DEFAULT_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="
 # Development passwords of the database users the migrator creates, by Settings field.
 DEFAULT_DB_PASSWORDS = {
@@ -100,6 +101,10 @@ class Settings(BaseSettings):
     # the whole vw_ledger_integrity_check every M hours.
     integrity_check_seconds: float = Field(default=60.0, ge=0)
     integrity_full_check_hours: float = Field(default=168.0, gt=0)
+    # Expired one-time codes cancelled every N seconds by the API when the database's
+    # event_scheduler is OFF (it is ON: the event ev_expire_pending_transactions does it).
+    # 0 disables the sweep.
+    pending_sweep_seconds: float = Field(default=15.0, ge=0)
     # The audit chain's head saved outside the database (`python -m scripts.audit_anchor
     # save --file ...`); when set, GET /audit/logs says whether the chain still extends it.
     audit_anchor_file: Path | None = None
@@ -116,6 +121,9 @@ class Settings(BaseSettings):
     # Key rotation: `id:base64key,...`, newest first. The first encrypts; all decrypt.
     # `python -m scripts.reencrypt_pii` rewrites older ciphertext with the first.
     pii_keys: str = ""
+    # The key of the one-time codes' HMAC-SHA256: the database stores only the HMAC, so a
+    # reader of the database cannot try the million codes against it.
+    otp_key: str = DEFAULT_OTP_KEY
     bcrypt_rounds: int = 12
 
     # Rate limits in the `limits` notation ("5/minute"); keyed per IP or per user.
@@ -169,6 +177,8 @@ class Settings(BaseSettings):
             raise ValueError("BANK_JWT_SECRET must be set to a private value in production")
         if self.env == "production" and self.pii_key == DEFAULT_PII_KEY:
             raise ValueError("BANK_PII_KEY must be set to a private value in production")
+        if self.env == "production" and self.otp_key == DEFAULT_OTP_KEY:
+            raise ValueError("BANK_OTP_KEY must be set to a private value in production")
         if self.env == "production":
             defaults = [name for name, value in DEFAULT_DB_PASSWORDS.items()
                         if getattr(self, name) == value]

@@ -87,6 +87,12 @@ PROCEDURE_CODES: dict[str, ProcedureCode] = {
     "ACCOUNT_NOT_EMPTY": _ROW(
         409, "Move the balance out and release holds before closing the account."),
     "NO_CHANGE": _ROW(409, "It is already in that state; nothing was changed."),
+    "TRANSACTION_NOT_PENDING": _ROW(
+        409, "The transaction is not waiting for this step (already decided, or cancelled)."),
+    "OTP_INVALID": _ROW(422, "The one-time code is not right."),
+    "OTP_EXPIRED": _ROW(422, "The one-time code has expired; the transfer was cancelled."),
+    "OTP_ATTEMPTS_EXCEEDED": _ROW(
+        422, "The one-time code was wrong too many times; the transfer was cancelled."),
     "IMMUTABLE_RECORD": _ROW(409, "Ledger history and the audit log cannot be changed."),
     "INSUFFICIENT_FUNDS": _ROW(422, "Insufficient funds."),
     "REVERSAL_WOULD_OVERDRAW": _ROW(

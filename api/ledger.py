@@ -358,14 +358,44 @@ class Ledger:
     async def transfer(
         self, *, from_account_id: int, to_account_number: str, amount: Decimal,
         description: str | None, idempotency_key: str, actor_id: int, session_id: str | None,
-        owner_id: int | None, fee: Decimal | None = None,
+        owner_id: int | None, fee: Decimal | None = None, otp_hash: bytes | None = None,
     ) -> Row:
         """The fee is the procedure's (the schedule); `fee` overrides it only on a staff call."""
         return (await self.posted(
             "sp_perform_transfer", counted_as="transfer", from_account_id=from_account_id,
             to_account_number=to_account_number, amount=amount, fee=fee,
             description=description, idempotency_key=idempotency_key, actor_id=actor_id,
-            session_id=session_id, owner_id=owner_id))[0]
+            session_id=session_id, owner_id=owner_id, otp_hash=otp_hash))[0]
+
+    async def confirm_transaction(
+        self, *, transaction_id: int, otp_hash: bytes, idempotency_key: str, actor_id: int,
+        session_id: str,
+    ) -> Row:
+        """A pending_otp transfer with its code: posted, or moved on to review."""
+        return (await self.posted(
+            "sp_confirm_transaction", counted_as="confirm", transaction_id=transaction_id,
+            otp_hash=otp_hash, idempotency_key=idempotency_key, actor_id=actor_id,
+            session_id=session_id))[0]
+
+    async def review_transaction(
+        self, *, transaction_id: int, decision: str, reason: str | None, idempotency_key: str,
+        actor_id: int, session_id: str,
+    ) -> Row:
+        """A staff decision on a pending_review transaction: approve posts, reject releases."""
+        return (await self.posted(
+            "sp_review_transaction", counted_as=decision, transaction_id=transaction_id,
+            decision=decision, reason=reason, idempotency_key=idempotency_key,
+            actor_id=actor_id, session_id=session_id))[0]
+
+    async def list_reviews(
+        self, *, actor_id: int, session_id: str, after_id: int | None, limit: int
+    ) -> list[Row]:
+        return await self.rows("sp_list_reviews", actor_id=actor_id, session_id=session_id,
+                               after_id=after_id, limit=limit)
+
+    async def expire_pending_transactions(self, *, unless_scheduled: bool) -> Row:
+        """Cancel the pending_otp transfers whose code expired (the sweep's one call)."""
+        return await self.one("sp_expire_pending_transactions", unless_scheduled=unless_scheduled)
 
     async def batch_transfer(
         self, *, from_account_id: int, items: list[dict[str, Any]], description: str | None,

@@ -29,6 +29,7 @@ from api.ledger import Ledger
 from api.notify import notifier_for
 from api.observability import Metrics, RequestContextMiddleware, configure_logging
 from api.openapi_problems import document_problems
+from api.pending import PendingSweeper
 from api.ratelimit import RateLimits
 from api.routes import (
     accounts,
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _lifespan(
     settings: Settings, metrics: Metrics
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """The pool, the ledger and the integrity monitor live as long as the server does."""
+    """The pool, the ledger, the integrity monitor and the pending sweep live with the server."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -103,9 +104,12 @@ def _lifespan(
         app.state.notifier = notifier_for(settings, app.state.ledger)
         app.state.integrity = IntegrityMonitor(app.state.ledger, settings, metrics)
         app.state.integrity.start()
+        app.state.pending_sweeper = PendingSweeper(app.state.ledger, settings)
+        app.state.pending_sweeper.start()
         try:
             yield
         finally:
+            await app.state.pending_sweeper.stop()
             await app.state.integrity.stop()
             await database.close()
 

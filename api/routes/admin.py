@@ -19,6 +19,8 @@ from api.schemas import (
     AccountPage,
     AccountResponse,
     KycDecisionRequest,
+    ReviewItem,
+    ReviewPage,
     RoleChangeRequest,
     StaffActionRequest,
     StaffUserPage,
@@ -168,3 +170,16 @@ async def unfreeze_account(account_id: PathId, body: StaffActionRequest, caller:
                                                 reason=body.reason, actor_id=caller.user_id,
                                                 session_id=caller.session_id)
     return AccountResponse.of(row, currencies)
+
+
+@router.get("/reviews", response_model=ReviewPage, dependencies=[ReadLimit])
+async def list_reviews(
+    caller: Annotated[AccessClaims, Require(Permission.TRANSACTIONS_REVIEW)], ledger: LedgerDep,
+    currencies: Currencies, cursor: Cursor = None, limit: Limit = 50,
+) -> ReviewPage:
+    """Transactions waiting for review, oldest first, with the rules they hit."""
+    rows = await ledger.list_reviews(actor_id=caller.user_id, session_id=caller.session_id,
+                                     after_id=keyset_cursor(cursor), limit=limit + 1)
+    page, next_cursor = _page_end(rows, limit)
+    return ReviewPage(items=[ReviewItem.of(r, currencies) for r in page],
+                      next_cursor=next_cursor)

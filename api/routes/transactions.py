@@ -18,16 +18,21 @@ from api.deps import (
     Idempotent,
     LedgerDep,
     MoneyLimit,
+    NotifierDep,
+    PiiDep,
     ReadLimit,
     Require,
     SettingsDep,
 )
 from api.fields import Amount, Instant, TransactionStatus, TransactionType, keyset_cursor
+from api.pending import new_otp, otp_digest, send_otp
 from api.schemas import (
     BatchTransferRequest,
     BatchTransferResponse,
+    ConfirmRequest,
     DepositRequest,
     ReverseRequest,
+    ReviewDecisionRequest,
     TransactionDetailResponse,
     TransactionPage,
     TransactionResponse,
@@ -88,16 +93,73 @@ async def withdraw(
              response_model=TransactionResponse, dependencies=[MoneyLimit])
 async def transfer(
     body: TransferRequest, caller: MovesMoney, idempotency: Idempotent, ledger: LedgerDep,
-    settings: SettingsDep, currencies: Currencies,
+    settings: SettingsDep, currencies: Currencies, notifier: NotifierDep, pii: PiiDep,
 ) -> TransactionResponse:
-    """From your account to any account number; converted when the currencies differ."""
+    """From your account to any account number; converted when the currencies differ.
+
+    Above the confirmation threshold the transfer is created `pending_otp` with amount and
+    fee held, and a six-digit code is sent to you (POST /transactions/{id}/confirm); one that
+    a review rule holds is created `pending_review` and waits for staff.
+    """
     await check_pin(ledger, settings, caller, body.pin)
+    code = new_otp()
     row = await ledger.transfer(from_account_id=body.from_account_id,
                                 to_account_number=body.to_account_number,
                                 amount=body.amount,
                                 description=body.description, idempotency_key=idempotency.key,
                                 actor_id=caller.user_id, session_id=caller.session_id,
-                                owner_id=caller.user_id)
+                                owner_id=caller.user_id, otp_hash=otp_digest(settings, code))
+    if row["status"] == "pending_otp" and not row["replayed"]:
+        await send_otp(notifier=notifier, ledger=ledger, pii=pii, code=code,
+                       user_id=caller.user_id, session_id=caller.session_id,
+                       transaction_id=int(row["id"]), reference=str(row["reference"]))
+    return idempotency.answer(TransactionResponse.of(row, currencies))
+
+
+@router.post("/{transaction_id:int}/confirm", response_model=TransactionResponse,
+             dependencies=[MoneyLimit])
+async def confirm(
+    transaction_id: Annotated[int, Path(ge=1, le=2**63 - 1)], body: ConfirmRequest,
+    caller: MovesMoney, idempotency: Idempotent, ledger: LedgerDep, settings: SettingsDep,
+    currencies: Currencies,
+) -> TransactionResponse:
+    """Your one-time code for a `pending_otp` transfer: it completes (or goes on to review).
+
+    A wrong code is OTP_INVALID; the third wrong one, or an expired code, cancels the
+    transfer (status `failed`) and releases the money.
+    """
+    row = await ledger.confirm_transaction(
+        transaction_id=transaction_id, otp_hash=otp_digest(settings, body.otp),
+        idempotency_key=idempotency.key, actor_id=caller.user_id, session_id=caller.session_id)
+    return idempotency.answer(TransactionResponse.of(row, currencies))
+
+
+Reviews = Annotated[AccessClaims, Require(Permission.TRANSACTIONS_REVIEW)]
+
+
+@router.post("/{transaction_id:int}/approve", response_model=TransactionResponse,
+             dependencies=[MoneyLimit])
+async def approve(
+    transaction_id: Annotated[int, Path(ge=1, le=2**63 - 1)], body: ReviewDecisionRequest,
+    caller: Reviews, idempotency: Idempotent, ledger: LedgerDep, currencies: Currencies,
+) -> TransactionResponse:
+    """Staff: approve a `pending_review` transaction; it posts. Never your own."""
+    row = await ledger.review_transaction(
+        transaction_id=transaction_id, decision="approve", reason=body.reason,
+        idempotency_key=idempotency.key, actor_id=caller.user_id, session_id=caller.session_id)
+    return idempotency.answer(TransactionResponse.of(row, currencies))
+
+
+@router.post("/{transaction_id:int}/reject", response_model=TransactionResponse,
+             dependencies=[MoneyLimit])
+async def reject(
+    transaction_id: Annotated[int, Path(ge=1, le=2**63 - 1)], body: ReviewDecisionRequest,
+    caller: Reviews, idempotency: Idempotent, ledger: LedgerDep, currencies: Currencies,
+) -> TransactionResponse:
+    """Staff: reject a `pending_review` transaction (a reason is required); the hold is released."""
+    row = await ledger.review_transaction(
+        transaction_id=transaction_id, decision="reject", reason=body.reason,
+        idempotency_key=idempotency.key, actor_id=caller.user_id, session_id=caller.session_id)
     return idempotency.answer(TransactionResponse.of(row, currencies))
 
 

@@ -27,6 +27,8 @@ admins block users and change roles; the audit trail is read by auditors and adm
 Each staff act is re-checked in SQL against the actor's current role, and nobody acts on
 themself or on a user of their rank or above (admins on other admins excepted).
 `fx:publish` publishes exchange rates; anyone signed in reads rates and quotes.
+`transactions:review` approves or rejects a transaction held for review (tellers, managers,
+admins; never one's own).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Permission(StrEnum):
     ACCOUNTS_FREEZE = "accounts:freeze"
     AUDIT_READ = "audit:read"
     FX_PUBLISH = "fx:publish"
+    TRANSACTIONS_REVIEW = "transactions:review"
 
 
 P = Permission
@@ -64,11 +67,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CUSTOMER: frozenset({P.ACCOUNTS_OWN, P.MONEY_MOVE_OWN}),
     Role.TELLER: frozenset({P.ACCOUNTS_OWN, P.ACCOUNTS_READ_ANY, P.MONEY_MOVE_OWN,
                             P.MONEY_CASH_ANY, P.TRANSACTIONS_READ_ANY, P.USERS_READ_ANY,
-                            P.USERS_KYC}),
+                            P.USERS_KYC, P.TRANSACTIONS_REVIEW}),
     Role.MANAGER: frozenset({P.ACCOUNTS_OWN, P.ACCOUNTS_READ_ANY, P.MONEY_MOVE_OWN,
                              P.MONEY_CASH_ANY, P.TRANSACTIONS_READ_ANY,
                              P.TRANSACTIONS_REVERSE, P.USERS_READ_ANY, P.USERS_KYC,
-                             P.USERS_END_SESSIONS, P.ACCOUNTS_FREEZE, P.FX_PUBLISH}),
+                             P.USERS_END_SESSIONS, P.ACCOUNTS_FREEZE, P.FX_PUBLISH,
+                             P.TRANSACTIONS_REVIEW}),
     Role.AUDITOR: frozenset({P.ACCOUNTS_READ_ANY, P.TRANSACTIONS_READ_ANY, P.USERS_READ_ANY,
                              P.AUDIT_READ}),
     Role.ADMIN: frozenset(Permission),

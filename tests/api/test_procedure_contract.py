@@ -113,7 +113,7 @@ class TestAWrongNameFailsLoudly:
         arguments = {"from_account_id": payer["id"], "to_account_number": payee["account_number"],
                      "amount": Decimal("1.000"), "fee": Decimal(0), "description": None,
                      "idempotency_key": secrets.token_hex(8), "actor_id": 1, "session_id": None,
-                     "owner_id": None}
+                     "owner_id": None, "otp_hash": None}
         for name, value in change.items():
             if value is None:
                 del arguments[name]
@@ -136,7 +136,8 @@ class TestAWrongNameFailsLoudly:
         payee = open_account(admin_conn, new_user(admin_conn))
         deposit(admin_conn, payer["id"], "100.000")
         proc(admin_conn, "sp_perform_transfer", owner_id=None, session_id=None, actor_id=1,
-            idempotency_key=secrets.token_hex(8), description=None, fee=Decimal("1.000"),
+            otp_hash=None, idempotency_key=secrets.token_hex(8), description=None,
+            fee=Decimal("1.000"),
             amount=Decimal("30.000"), to_account_number=payee["account_number"],
             from_account_id=payer["id"])
         assert balance(admin_conn, payee["id"]) == Decimal("30.000")

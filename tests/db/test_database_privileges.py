@@ -195,7 +195,7 @@ class TestSessions:
             ("sp_deposit_cash", (account["id"], "5.000", "x", "k1", teller, None, None)),
             ("sp_withdraw_cash", (account["id"], "5.000", "x", "k2", teller, None, None)),
             ("sp_perform_transfer", (account["id"], account["account_number"], "1.000", "0",
-                                     None, "k3", teller, None, None)),
+                                     None, "k3", teller, None, None, None)),
             ("sp_perform_batch_transfer", (account["id"], "[]", None, "k4", teller, None, None)),
         ):
             with pytest.raises(pymysql.err.MySQLError) as caught:
@@ -299,7 +299,8 @@ class TestHosts:
 
     def test_production_refuses_default_database_passwords(self) -> None:
         private = {"jwt_secret": secrets.token_urlsafe(32),
-                   "pii_key": "cHJvZHVjdGlvbi1waWkta2V5LTMyLWJ5dGVzLWxvbmchIQ=="}
+                   "pii_key": "cHJvZHVjdGlvbi1waWkta2V5LTMyLWJ5dGVzLWxvbmchIQ==",
+                   "otp_key": secrets.token_urlsafe(32)}
         for field in DEFAULT_DB_PASSWORDS:
             others = {name: secrets.token_urlsafe(16) for name in DEFAULT_DB_PASSWORDS
                       if name != field}

@@ -62,7 +62,7 @@ def _transfer(from_id, to_number, amount, fee="0"):
     return "sp_perform_transfer", {
         "from_account_id": from_id, "to_account_number": to_number, "amount": amount,
         "fee": fee, "description": None, "idempotency_key": secrets.token_hex(6), "actor_id": 1,
-        "session_id": None, "owner_id": None}
+        "session_id": None, "owner_id": None, "otp_hash": None}
 
 
 class TestAmounts:

@@ -79,7 +79,8 @@ class TestDoubleEntry:
                                            to_account_number=dst["account_number"],
                                            amount=amount(src["currency"]), fee=fee,
                                            description=None, idempotency_key=secrets.token_hex(8),
-                                           actor_id=1, session_id=None, owner_id=None)
+                                           actor_id=1, session_id=None, owner_id=None,
+                                           otp_hash=None)
                     elif posted:
                         target = rng.choice(posted)
                         rows = await aproc(conn, "sp_reverse_transaction", transaction_id=target,

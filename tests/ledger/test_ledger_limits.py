@@ -36,7 +36,7 @@ def pay(conn: Any, sender: dict[str, Any], to_number: str, amount: str) -> dict[
     return proc(conn, "sp_perform_transfer", from_account_id=sender["id"],
                 to_account_number=to_number, amount=amount, fee=None, description=None,
                 idempotency_key=secrets.token_hex(8), actor_id=sender["user_id"],
-                session_id=None, owner_id=sender["user_id"])[0]
+                session_id=None, owner_id=sender["user_id"], otp_hash=None)[0]
 
 
 def message(exc: BaseException) -> str:
@@ -132,7 +132,8 @@ class TestLimitsFromTheType:
                 aproc(c, "sp_perform_transfer", from_account_id=sender["id"],
                       to_account_number=rich["payee"]["account_number"], amount="1500", fee=None,
                       description=None, idempotency_key=secrets.token_hex(8),
-                      actor_id=sender["user_id"], session_id=None, owner_id=sender["user_id"])
+                      actor_id=sender["user_id"], session_id=None, owner_id=sender["user_id"],
+                      otp_hash=None)
                 for c in conns), return_exceptions=True)
         finally:
             for c in conns:

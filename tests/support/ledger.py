@@ -119,7 +119,7 @@ def transfer(
     return proc(app_conn, "sp_perform_transfer", from_account_id=from_id,
                 to_account_number=to_number, amount=str(amount), fee=str(fee), description=None,
                 idempotency_key=key or secrets.token_hex(8), actor_id=actor, session_id=None,
-                owner_id=None)[0]
+                owner_id=None, otp_hash=None)[0]
 
 
 def counts(admin_conn: Any) -> dict[str, int]:
