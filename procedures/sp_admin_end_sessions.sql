@@ -30,11 +30,7 @@ BEGIN
         RESIGNAL;
     END;
 
-    CALL sp_assert_session(p_session_id, p_actor_id);
-    CALL sp_assert_role(p_actor_id, 'manager,admin');
-    IF p_reason IS NULL OR TRIM(p_reason) = '' THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: a reason is required';
-    END IF;
+    CALL sp_assert_staff_act(p_session_id, p_actor_id, 'manager,admin', p_reason);
     START TRANSACTION;
     SELECT id INTO v_found FROM users WHERE id = p_user_id AND role <> 'system' FOR UPDATE;
     CALL sp_assert_may_act_on(p_actor_id, p_user_id);

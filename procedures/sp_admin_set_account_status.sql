@@ -33,13 +33,9 @@ BEGIN
         RESIGNAL;
     END;
 
-    CALL sp_assert_session(p_session_id, p_actor_id);
-    CALL sp_assert_role(p_actor_id, 'manager,admin');
+    CALL sp_assert_staff_act(p_session_id, p_actor_id, 'manager,admin', p_reason);
     IF p_status IS NULL OR p_status NOT IN ('active', 'frozen') THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: status must be active or frozen';
-    END IF;
-    IF p_reason IS NULL OR TRIM(p_reason) = '' THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: a reason is required';
     END IF;
     START TRANSACTION;
     SELECT status, user_id INTO v_status, v_owner

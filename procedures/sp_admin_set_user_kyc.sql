@@ -30,13 +30,9 @@ BEGIN
         RESIGNAL;
     END;
 
-    CALL sp_assert_session(p_session_id, p_actor_id);
-    CALL sp_assert_role(p_actor_id, 'teller,manager,admin');
+    CALL sp_assert_staff_act(p_session_id, p_actor_id, 'teller,manager,admin', p_reason);
     IF p_kyc_status IS NULL OR p_kyc_status NOT IN ('verified', 'rejected') THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: status must be verified or rejected';
-    END IF;
-    IF p_reason IS NULL OR TRIM(p_reason) = '' THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: a reason is required';
     END IF;
     START TRANSACTION;
     SELECT kyc_status INTO v_kyc FROM users WHERE id = p_user_id AND role <> 'system' FOR UPDATE;

@@ -34,13 +34,9 @@ BEGIN
         RESIGNAL;
     END;
 
-    CALL sp_assert_session(p_session_id, p_actor_id);
-    CALL sp_assert_role(p_actor_id, 'admin');
+    CALL sp_assert_staff_act(p_session_id, p_actor_id, 'admin', p_reason);
     IF p_status IS NULL OR p_status NOT IN ('active', 'blocked') THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: status must be active or blocked';
-    END IF;
-    IF p_reason IS NULL OR TRIM(p_reason) = '' THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: a reason is required';
     END IF;
     START TRANSACTION;
     SELECT status INTO v_status FROM users WHERE id = p_user_id AND role <> 'system' FOR UPDATE;

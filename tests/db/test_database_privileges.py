@@ -147,7 +147,7 @@ class TestAllowList:
                 assert allowed, f"{grantee} may execute {kind} {name}:\n{listing}"
         helpers = {"sp_post_journal", "sp_journal_lock", "sp_journal_reset",
                    "sp_audit_append", "sp_replay_idempotent",
-                   "sp_assert_session", "sp_assert_staff", "sp_assert_role",
+                   "sp_assert_session", "sp_assert_staff", "sp_assert_role", "sp_assert_staff_act",
                    "fn_is_system_login", "sp_emit_transaction",
                    "sp_emit_batch", "sp_check_amount", "sp_move_cash", "fn_audit_row_hash",
                    "fn_amount_error", "fn_debit_error", "fn_new_reference"}
