@@ -131,6 +131,22 @@ class TestBatchConfirmation:
                                   params={"account_id": source["id"]})).json()["items"]
         assert sorted(i["parent_id"] for i in shown if i["parent_id"]) == [parent] * 3
 
+    async def test_the_held_total_cannot_be_spent_again(self, bank, client):
+        alice, source, _bob, one, two = await funded(bank, "1000.000")
+        held = (await batch(client, alice, source, [(one, "300.000"), (two, "300.000")])).json()
+        assert held["batch"]["status"] == "pending_otp"
+        # 606.000 held of 1,000.000: 394.000 is available, and 400.000 + fees is not.
+        refused = await batch(client, alice, source, [(one, "200.000"), (two, "200.000")])
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "INSUFFICIENT_FUNDS"
+        transfer = await client.post("/transactions/transfer", headers=alice.money_headers(),
+                                     json={"from_account_id": source["id"], "amount": "390.100",
+                                           "to_account_number": one["account_number"]})
+        assert transfer.status_code == 422, transfer.text
+        assert transfer.json()["code"] == "INSUFFICIENT_FUNDS"
+        assert await account_view(client, alice, source["id"]) == (Decimal("1000.000"),
+                                                                  Decimal("394.000"))
+
     async def test_expiry_releases_the_whole_hold(self, app, bank, client):
         alice, source, _bob, one, two = await funded(bank)
         held = (await batch(client, alice, source, [(one, "400.000"), (two, "400.000")])).json()
@@ -225,6 +241,34 @@ class TestBatchReview:
         # 9000 - (20 + 0.500 in minimum fees) - (3100 + 9 + 10 in fees)
         assert await account_view(client, alice, source["id"]) == (Decimal("5860.500"),
                                                                   Decimal("5860.500"))
+
+    async def test_racing_approvals_and_rejections_decide_the_whole_batch_once(
+        self, bank, client
+    ):
+        alice, source, _bob, one, two = await funded(bank, "3000.000")
+        staff = [await bank.person(role) for role in ("teller", "manager") * 3]
+        # 1,100.000 to a new payee is a first payment above 1,000: code, then review.
+        held = (await batch(client, alice, source, [(one, "1100.000"), (two, "5.000")])).json()
+        parent = held["batch"]["id"]
+        code = await code_for(client, alice, parent)
+        assert (await confirm(client, alice, parent, code)).json()["status"] == "pending_review"
+        calls = [client.post(f"/transactions/{parent}/{verb}", headers=person.money_headers(),
+                             json=REASON)
+                 for person, verb in zip(staff, ["approve", "reject"] * 3, strict=True)]
+        responses = await asyncio.gather(*calls)
+        assert sorted(r.status_code for r in responses) == [200] + [409] * 5, [
+            r.text for r in responses]
+        [winner] = [r.json() for r in responses if r.status_code == 200]
+        posted = children(bank, parent)
+        if winner["status"] == "completed":
+            assert len(posted) == 2
+            assert entries(bank, parent) == 8
+            # the amounts, a fee capped at 10.000 and a minimum fee of 0.250
+            expected = Decimal("3000.000") - Decimal("1105.000") - Decimal("10.250")
+        else:
+            assert posted == []
+            expected = Decimal("3000.000")
+        assert await account_view(client, alice, source["id"]) == (expected, expected)
 
     async def test_the_ledger_stays_consistent(self, bank):
         assert bank.sql("SELECT * FROM vw_ledger_integrity_check") == []
