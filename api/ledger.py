@@ -400,13 +400,14 @@ class Ledger:
     async def batch_transfer(
         self, *, from_account_id: int, items: list[dict[str, Any]], description: str | None,
         idempotency_key: str, actor_id: int, session_id: str | None, owner_id: int | None,
+        otp_hash: bytes | None = None,
     ) -> list[Row]:
-        """The batch's parent transaction, then one row per transfer."""
+        """The batch's parent transaction, then one row per transfer (none while held)."""
         payload = json.dumps(items, default=str, separators=(",", ":"))
         return await self.posted(
             "sp_perform_batch_transfer", counted_as="batch", from_account_id=from_account_id,
             items=payload, description=description, idempotency_key=idempotency_key,
-            actor_id=actor_id, session_id=session_id, owner_id=owner_id)
+            actor_id=actor_id, session_id=session_id, owner_id=owner_id, otp_hash=otp_hash)
 
     async def reverse(
         self, *, transaction_id: int, reason: str, idempotency_key: str, actor_id: int

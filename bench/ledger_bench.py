@@ -235,7 +235,8 @@ def scenarios(
         items = [item for item in items if item["to_account_number"] != numbers[src]]
         await cur.execute(batch_sql, batch_transfer.arguments({
             "from_account_id": ids[src], "items": json.dumps(items), "description": None,
-            "idempotency_key": secrets.token_hex(12), **caller(src)}))
+            "idempotency_key": secrets.token_hex(12), "otp_hash": None,
+            **caller(src)}))
         return len(items)
 
     return {

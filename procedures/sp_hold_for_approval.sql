@@ -3,9 +3,10 @@
 -- caller's transaction under its locks on both customer accounts. A customer's transfer
 -- above the 'otp_high_value' threshold waits for its code ('pending_otp'); one that hits a
 -- review rule (fn_review_hits) waits for staff ('pending_review'), after its code when it
--- needs both. Then it writes the header (not posted: no entries), a hold of amount + fee on
--- the sender (balance unchanged, available balance down), the day's spending (the limit
--- counts what is held), the pending state, an outbox event; commits; returns the row.
+-- needs both. Then sp_pending_create writes the header (not posted: no entries), a hold of
+-- amount + fee on the sender (balance unchanged, available balance down), the day's spending
+-- (the limit counts what is held), the pending state, an outbox event; this commits and
+-- returns the row.
 -- Nothing is written and p_held is FALSE when no rule applies. A repeated key replays.
 -- Parameters:
 --   p_from_account_id  the sender's account (locked by the caller)
@@ -59,8 +60,6 @@ proc: BEGIN
     DECLARE v_hits VARCHAR(512);
     DECLARE v_otp BOOLEAN;
     DECLARE v_txn_id BIGINT UNSIGNED DEFAULT NULL;
-    DECLARE v_hold_id BIGINT UNSIGNED;
-    DECLARE v_found BOOLEAN DEFAULT FALSE;
     SET p_held = FALSE;
     SET v_jod = IF(p_currency = 'JOD', p_amount, fn_jod_equivalent(p_amount, p_currency));
     IF v_jod IS NULL THEN
@@ -77,45 +76,14 @@ proc: BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: this transfer needs a one-time code';
     END IF;
     SET p_held = TRUE;
-    BEGIN
-        DECLARE EXIT HANDLER FOR 1062 SET v_txn_id = NULL;
-        INSERT INTO transactions (reference, type, status, amount, currency, fee, from_account_id,
-                                  to_account_id, target_amount, target_currency, fx_rate,
-                                  initiator_id, idempotency_key, request_hash, description,
-                                  created_at)
-        VALUES (fn_new_reference(), 'transfer', IF(v_otp, 'pending_otp', 'pending_review'),
-                p_amount, p_currency, p_fee, p_from_account_id, p_to_account_id, p_target_amount,
-                p_target_currency, p_fx_rate, p_actor_id, p_idempotency_key, p_request_hash,
-                p_description, NOW(6));
-        SET v_txn_id = LAST_INSERT_ID();
-    END;
+    CALL sp_pending_create('transfer', v_otp, p_from_account_id, p_to_account_id, p_amount,
+                           p_currency, p_fee, p_target_amount, p_target_currency, p_fx_rate,
+                           p_description, p_actor_id, p_idempotency_key, p_request_hash,
+                           p_event_user_id, p_otp_hash, v_ttl, v_attempts, v_hits, v_jod,
+                           p_amount + p_fee, p_spent_today, v_txn_id);
     IF v_txn_id IS NULL THEN
-        -- A retry, or the same key committed meanwhile by a call on other accounts.
-        ROLLBACK;
-        CALL sp_replay_idempotent(p_actor_id, p_idempotency_key, p_request_hash, v_found);
         LEAVE proc;
     END IF;
-    INSERT INTO holds (account_id, transaction_id, amount, reason, expires_at)
-    VALUES (p_from_account_id, v_txn_id, p_amount + p_fee,
-            IF(v_otp, 'transfer awaiting its one-time code', 'transfer awaiting review'),
-            IF(v_otp, NOW(6) + INTERVAL v_ttl SECOND, NULL));
-    SET v_hold_id = LAST_INSERT_ID();
-    UPDATE accounts
-    SET held_amount = held_amount + p_amount + p_fee,
-        available_balance = available_balance - p_amount - p_fee,
-        daily_spent = p_spent_today, daily_spent_date = CURDATE()
-    WHERE id = p_from_account_id;
-    INSERT INTO pending_transactions (transaction_id, hold_id, otp_hash, otp_expires_at,
-                                      otp_attempts_left, needs_review, review_hits, amount_jod)
-    VALUES (v_txn_id, v_hold_id, IF(v_otp, p_otp_hash, NULL),
-            IF(v_otp, NOW(6) + INTERVAL v_ttl SECOND, NULL), IF(v_otp, v_attempts, NULL),
-            v_hits IS NOT NULL, v_hits, v_jod);
-    INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
-    VALUES (IF(v_otp, 'transaction.pending_otp', 'transaction.pending_review'), 'transaction',
-            v_txn_id, p_event_user_id,
-            JSON_OBJECT('transaction_id', v_txn_id, 'from_account_id', p_from_account_id,
-                        'to_account_id', p_to_account_id, 'amount', CAST(p_amount AS CHAR),
-                        'currency', p_currency, 'review_hits', JSON_EXTRACT(IFNULL(v_hits, '[]'), '$')));
     COMMIT;
     CALL sp_emit_transaction(v_txn_id, FALSE);
 END$$

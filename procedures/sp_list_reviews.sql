@@ -1,5 +1,6 @@
 -- sp_list_reviews: the staff review queue: transactions waiting in 'pending_review', oldest first, with their rule hits.
--- Tellers, managers and admins read it. Keyset-paged by transaction id (ascending).
+-- Tellers, managers and admins read it. A held batch is listed by its parent (type 'batch',
+-- no receiver; its items are posted together on approval). Keyset-paged by transaction id (ascending).
 -- Parameters:
 --   p_actor_id    the staff member
 --   p_session_id  their session
@@ -33,7 +34,7 @@ BEGIN
     JOIN pending_transactions p ON p.transaction_id = t.id
     JOIN holds h ON h.id = p.hold_id
     JOIN accounts f ON f.id = t.from_account_id
-    JOIN accounts r ON r.id = t.to_account_id
+    LEFT JOIN accounts r ON r.id = t.to_account_id
     WHERE t.status = 'pending_review' AND t.id > IFNULL(p_after_id, 0)
     ORDER BY t.id
     LIMIT p_limit;

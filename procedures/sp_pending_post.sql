@@ -5,6 +5,7 @@
 -- published meanwhile changes nothing) and sp_post_journal checks the funds, posts the
 -- entries against this header (it becomes 'completed') and commits. Either account frozen
 -- or closed since, or a currency withdrawn, refuses it: nothing changes and it stays pending.
+-- A held batch is posted by sp_pending_post_batch.
 -- Parameters:
 --   p_transaction_id  the pending transaction (locked)
 -- Errors: ACCOUNT_FROZEN, ACCOUNT_CLOSED, UNKNOWN_CURRENCY, INSUFFICIENT_FUNDS (from
@@ -15,7 +16,7 @@ DELIMITER $$
 CREATE PROCEDURE sp_pending_post(IN p_transaction_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
 COMMENT 'sp_pending_post: post a held transfer through sp_post_journal, capturing its hold in the same transaction, and commit.'
-BEGIN
+proc: BEGIN
     DECLARE v_id BIGINT UNSIGNED DEFAULT p_transaction_id;
     DECLARE v_hold BIGINT UNSIGNED;
     DECLARE v_held DECIMAL(20,4);
@@ -34,6 +35,10 @@ BEGIN
     DECLARE v_error VARCHAR(512);
     -- The transaction's GL sub-accounts, picked as sp_perform_transfer picks them.
     DECLARE v_shards INT DEFAULT (SELECT gl_shards FROM bank_settings WHERE id = 1);
+    IF (SELECT type FROM transactions WHERE id = p_transaction_id) = 'batch' THEN
+        CALL sp_pending_post_batch(p_transaction_id);
+        LEAVE proc;
+    END IF;
     SELECT p.hold_id, h.amount, t.from_account_id, t.to_account_id, t.amount, t.currency, t.fee,
            t.target_amount, t.target_currency, t.fx_rate, t.description, t.initiator_id,
            f.user_id, r.user_id,

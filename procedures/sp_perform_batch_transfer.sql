@@ -16,6 +16,10 @@
 -- fee, the daily limit the amounts. A conversion is fn_fx_convert at fn_fx_applied_rate.
 -- An error names the first failing item: 'CODE: transfers[i]: ...'. A refused request
 -- whose key is known replays instead.
+-- A batch in a session (the API) that the confirmation or review rules hold on its total
+-- (sp_hold_batch_for_approval) is created as its parent alone, 'pending_otp' or
+-- 'pending_review', with amount + fees held; its children are posted on confirmation or
+-- approval (sp_pending_post_batch), at the amounts, fees and rates computed here.
 -- Parameters:
 --   p_from_account_id  the sender's account
 --   p_items            JSON array of {"to_account_number", "amount", "description"?}
@@ -24,14 +28,15 @@
 --   p_actor_id         who acts (the transactions' initiator)
 --   p_session_id       the actor's session (NULL: trusted caller)
 --   p_owner_id         as in sp_perform_transfer
--- Returns: the parent row, then the child rows, in id order.
+--   p_otp_hash         HMAC-SHA256 of a one-time code, stored if the batch needs one
+-- Returns: the parent row, then the child rows, in id order; a held batch its parent only.
 -- Errors: BATCH_EMPTY, BATCH_TOO_LARGE, INVALID_ARGUMENT, SESSION_REVOKED, FORBIDDEN,
 --         ACCOUNT_NOT_FOUND, KYC_REQUIRED, SAME_ACCOUNT, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE,
 --         LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN,
 --         ACCOUNT_CLOSED, UNKNOWN_CURRENCY, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL, IDEMPOTENCY_CONFLICT,
 --         BALANCE_OUT_OF_RANGE, INVALID_ARGUMENT (no fee schedule for the currency).
 -- Example: CALL sp_perform_batch_transfer(7, '[{"to_account_number":"123456789012","amount":"5.000"}]',
---                                         'payroll', 'batch-1', 42, NULL, 42);
+--                                         'payroll', 'batch-1', 42, NULL, 42, NULL);
 DROP PROCEDURE IF EXISTS sp_perform_batch_transfer;
 DELIMITER $$
 CREATE PROCEDURE sp_perform_batch_transfer(
@@ -41,7 +46,8 @@ CREATE PROCEDURE sp_perform_batch_transfer(
     IN p_idempotency_key VARCHAR(128),
     IN p_actor_id BIGINT UNSIGNED,
     IN p_session_id CHAR(32),
-    IN p_owner_id BIGINT UNSIGNED)
+    IN p_owner_id BIGINT UNSIGNED,
+    IN p_otp_hash BINARY(32))
 MODIFIES SQL DATA
 COMMENT 'sp_perform_batch_transfer: up to 1,000 transfers from one account, all or nothing.'
 proc: BEGIN
@@ -73,6 +79,7 @@ proc: BEGIN
     DECLARE v_message VARCHAR(512) DEFAULT NULL;
     DECLARE v_today DATE DEFAULT fn_bank_date();
     DECLARE v_shards INT DEFAULT (SELECT gl_shards FROM bank_settings WHERE id = 1);
+    DECLARE v_held BOOLEAN DEFAULT FALSE;
     DECLARE c_lock CURSOR FOR
         SELECT a.id FROM accounts a
         WHERE a.id = p_from_account_id
@@ -285,6 +292,16 @@ proc: BEGIN
         ORDER BY t.seq, k.n;
         UPDATE accounts SET daily_spent = v_spent + v_total, daily_spent_date = v_today
         WHERE id = p_from_account_id;
+    END IF;
+    -- Decision point: hold for confirmation or review instead of posting.
+    IF v_message IS NULL AND p_session_id IS NOT NULL THEN
+        CALL sp_hold_batch_for_approval(p_from_account_id, v_total, v_currency, v_debited - v_total,
+                                        p_description, p_actor_id, p_idempotency_key, v_hash,
+                                        v_from_user, p_owner_id IS NOT NULL, p_otp_hash,
+                                        v_spent + v_total, v_held);
+        IF v_held THEN
+            LEAVE proc;
+        END IF;
     END IF;
     CALL sp_post_journal('batch', IFNULL(v_total, 0), v_currency, 0, p_from_account_id, NULL,
                          NULL, NULL, NULL, p_description, NULL,

@@ -123,7 +123,10 @@ async def confirm(
     caller: MovesMoney, idempotency: Idempotent, ledger: LedgerDep, settings: SettingsDep,
     currencies: Currencies,
 ) -> TransactionResponse:
-    """Your one-time code for a `pending_otp` transfer: it completes (or goes on to review).
+    """Your one-time code for a `pending_otp` transfer or batch: it completes (or goes to review).
+
+    Answers the transaction; for a batch its header (type `batch`), whose transfers are
+    posted together, all or nothing, at the amounts, fees and rates of its creation.
 
     A wrong code is OTP_INVALID; the third wrong one, or an expired code, cancels the
     transfer (status `failed`) and releases the money.
@@ -167,16 +170,29 @@ async def reject(
              response_model=BatchTransferResponse, dependencies=[MoneyLimit])
 async def batch_transfer(
     body: BatchTransferRequest, caller: MovesMoney, idempotency: Idempotent, ledger: LedgerDep,
-    settings: SettingsDep, currencies: Currencies,
+    settings: SettingsDep, currencies: Currencies, notifier: NotifierDep, pii: PiiDep,
 ) -> BatchTransferResponse:
-    """Up to 1,000 transfers from one of your accounts, all or nothing, in one call."""
+    """Up to 1,000 transfers from one of your accounts, all or nothing, in one call.
+
+    The confirmation and review rules judge the batch as a whole (its total with fees, and
+    each item as a payment to its payee): a held batch answers its header alone, `pending_otp`
+    or `pending_review` with the total plus fees held, `transfers` empty and `count` 0. Its
+    id is what POST /transactions/{id}/confirm, /approve and /reject take; they answer the
+    header, and once it is `completed` its transfers exist (GET /transactions/history).
+    """
     await check_pin(ledger, settings, caller, body.pin)
     items = [{"to_account_number": t.to_account_number, "amount": str(t.amount),
               "description": t.description} for t in body.transfers]
+    code = new_otp()
     parent_row, *child_rows = await ledger.batch_transfer(
         from_account_id=body.from_account_id, items=items, description=body.description,
         idempotency_key=idempotency.key, actor_id=caller.user_id, session_id=caller.session_id,
-        owner_id=caller.user_id)
+        owner_id=caller.user_id, otp_hash=otp_digest(settings, code))
+    if parent_row["status"] == "pending_otp" and not parent_row["replayed"]:
+        await send_otp(notifier=notifier, ledger=ledger, pii=pii, code=code,
+                       user_id=caller.user_id, session_id=caller.session_id,
+                       transaction_id=int(parent_row["id"]),
+                       reference=str(parent_row["reference"]))
     parent = TransactionResponse.of(parent_row, currencies)
     children = [TransactionResponse.of(r, currencies) for r in child_rows]
     return idempotency.answer(BatchTransferResponse(batch=parent, transfers=children,

@@ -192,7 +192,7 @@ def batch(
     """sp_perform_batch_transfer as a trusted caller; `items` is the JSON text."""
     return proc(app_conn, "sp_perform_batch_transfer", from_account_id=from_id, items=items,
                 description=description, idempotency_key=key or secrets.token_hex(8),
-                actor_id=1, session_id=None, owner_id=None)
+                actor_id=1, session_id=None, owner_id=None, otp_hash=None)
 
 
 @contextmanager
