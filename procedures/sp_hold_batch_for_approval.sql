@@ -89,7 +89,8 @@ proc: BEGIN
     CALL sp_pending_create('batch', v_otp, p_from_account_id, NULL, p_amount, p_currency, 0,
                            NULL, NULL, NULL, p_description, p_actor_id, p_idempotency_key,
                            p_request_hash, p_event_user_id, p_otp_hash, v_ttl, v_attempts,
-                           v_hits, v_jod, p_amount + p_fees, p_spent_today, v_txn_id);
+                           v_hits, v_jod, p_amount + p_fees, p_spent_today, fn_bank_date(),
+                           v_txn_id);
     IF v_txn_id IS NULL THEN
         LEAVE proc;
     END IF;

@@ -30,6 +30,7 @@
 --   p_amount_jod       the amount the rules judged, in JOD
 --   p_hold_amount      what is held on the sender (amount + fees)
 --   p_spent_today      the sender's day total including this amount
+--   p_today            the bank's day that total is for (fn_bank_date)
 --   p_transaction_id   OUT: the new header, or NULL when a replay answered
 -- Returns: on a replay, the earlier result (sp_replay_idempotent); else nothing.
 -- Errors: IDEMPOTENCY_CONFLICT (the key was used with a different request).
@@ -59,6 +60,7 @@ CREATE PROCEDURE sp_pending_create(
     IN p_amount_jod DECIMAL(20,4),
     IN p_hold_amount DECIMAL(20,4),
     IN p_spent_today DECIMAL(20,4),
+    IN p_today DATE,
     OUT p_transaction_id BIGINT UNSIGNED)
 MODIFIES SQL DATA
 COMMENT 'sp_pending_create: write a held transaction: its header, the hold on the sender, the pending state and an outbox event, without committing.'
@@ -93,7 +95,7 @@ proc: BEGIN
     UPDATE accounts
     SET held_amount = held_amount + p_hold_amount,
         available_balance = available_balance - p_hold_amount,
-        daily_spent = p_spent_today, daily_spent_date = CURDATE()
+        daily_spent = p_spent_today, daily_spent_date = p_today
     WHERE id = p_from_account_id;
     INSERT INTO pending_transactions (transaction_id, hold_id, otp_hash, otp_expires_at,
                                       otp_attempts_left, needs_review, review_hits, amount_jod)

@@ -34,6 +34,11 @@
 -- locks, the result row by primary key.
 -- A transfer in a session (the API) that the confirmation or review rules hold is created
 -- 'pending_otp' or 'pending_review' with amount + fee held instead (sp_hold_for_approval).
+-- Off the locks: the settings, the code rule's threshold, the fee, the amount's form, the
+-- conversion and the JOD-equivalent are read or computed before the rows are locked (they
+-- depend only on the accounts' currencies, which never change); under the locks run only
+-- what depends on the locked rows (status, limits, funds, the review rules' look-ups, the
+-- writes), with the GL sub-accounts locked and written last.
 -- Parameters:
 --   p_from_account_id    the sender's account
 --   p_to_account_number  the receiver's account number
@@ -111,7 +116,16 @@ proc: BEGIN
     DECLARE v_fee_gl_balance DECIMAL(20,4);
     DECLARE v_fx_from_balance DECIMAL(20,4);
     DECLARE v_fx_to_balance DECIMAL(20,4);
-    DECLARE v_held BOOLEAN DEFAULT FALSE;
+    DECLARE v_pre_to_currency CHAR(3);
+    DECLARE v_pre_error VARCHAR(255) DEFAULT NULL;
+    DECLARE v_pre_rate DECIMAL(30,20) DEFAULT NULL;
+    DECLARE v_pre_target DECIMAL(20,4) DEFAULT NULL;
+    DECLARE v_reference VARCHAR(24);
+    DECLARE v_gl_shards TINYINT UNSIGNED;
+    DECLARE v_jod DECIMAL(20,4) DEFAULT NULL;
+    DECLARE v_otp_threshold DECIMAL(20,4) DEFAULT NULL;
+    DECLARE v_otp BOOLEAN DEFAULT FALSE;
+    DECLARE v_hits VARCHAR(512) DEFAULT NULL;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
@@ -128,25 +142,45 @@ proc: BEGIN
         CALL sp_assert_staff(p_actor_id);
     END IF;
     SET @bank_actor_id = p_actor_id;
-    -- An account's currency never changes, so its currency's rules can be read before the
-    -- locks (one row whether or not the accounts exist).
+    -- An account's currency never changes, so its currency's rules, the settings and the
+    -- rules' thresholds can be read before the locks (one row whether or not the accounts
+    -- exist), and everything that depends only on them is computed here, off the locks.
     SELECT t.id, c.exponent, c.max_amount, c.min_fx_amount, c.is_active, tc.is_active, tc.exponent,
-           u.kyc_status, a.account_number, t.account_number, a.currency,
-           IF(a.user_id = t.user_id, 'transfer_own', 'transfer_external'), IFNULL(l.min_balance, 0)
+           u.kyc_status, a.account_number, t.account_number, a.currency, t.currency,
+           IF(a.user_id = t.user_id, 'transfer_own', 'transfer_external'), IFNULL(l.min_balance, 0),
+           s.gl_shards, r.threshold_jod
       INTO v_to_id, v_exponent, v_max_amount, v_min_fx, v_from_active, v_to_active, v_to_exponent,
-           v_kyc, v_from_number, v_to_number, v_pre_currency, v_fee_kind, v_min_balance
+           v_kyc, v_from_number, v_to_number, v_pre_currency, v_pre_to_currency, v_fee_kind,
+           v_min_balance, v_gl_shards, v_otp_threshold
     FROM (SELECT 1 AS one) x
     LEFT JOIN accounts t ON t.account_number = p_to_account_number AND t.kind = 'customer'
     LEFT JOIN accounts a ON a.id = p_from_account_id
     LEFT JOIN account_type_limits l ON l.account_type = a.account_type
     LEFT JOIN currencies c ON c.code = a.currency
     LEFT JOIN users u ON u.id = a.user_id
-    LEFT JOIN currencies tc ON tc.code = t.currency;
+    LEFT JOIN currencies tc ON tc.code = t.currency
+    LEFT JOIN bank_settings s ON s.id = 1
+    LEFT JOIN transaction_rules r ON r.rule = 'otp_high_value' AND r.is_active;
     IF v_to_id IS NULL THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no account with that number';
     END IF;
     SET v_fee = IF(p_owner_id IS NULL AND p_fee IS NOT NULL, p_fee,
                    fn_transfer_fee(v_pre_currency, p_amount, v_fee_kind));
+    -- The amount's and the fee's form (raised under the locks, in the ledger's precedence).
+    SET v_pre_error = IFNULL(fn_amount_error(p_amount, v_exponent, FALSE, v_max_amount),
+                             IF(v_fee IS NULL,
+                                'INVALID_ARGUMENT: no fee schedule for this currency',
+                                fn_amount_error(v_fee, v_exponent, TRUE, v_max_amount)));
+    IF v_pre_error IS NULL AND v_pre_currency <> v_pre_to_currency AND p_amount >= v_min_fx THEN
+        SET v_pre_rate = fn_fx_applied_rate(v_pre_currency, v_pre_to_currency, NOW(6));
+        -- Down to the receiver's ISO 4217 exponent, once, through the JOD mids.
+        SET v_pre_target = fn_fx_convert(v_pre_currency, v_pre_to_currency, p_amount, v_to_exponent, NOW(6));
+    END IF;
+    IF p_session_id IS NOT NULL AND v_pre_error IS NULL THEN
+        -- The JOD-equivalent the confirmation and review thresholds compare.
+        SET v_jod = IF(v_pre_currency = 'JOD', p_amount, fn_jod_equivalent(p_amount, v_pre_currency));
+    END IF;
+    SET v_reference = fn_new_reference();
     SET v_hash = UNHEX(SHA2(CONCAT_WS('|', 'transfer', p_from_account_id, p_to_account_number,
                                       CAST(p_amount AS CHAR), CAST(IFNULL(p_fee, 0) AS CHAR),
                                       IFNULL(p_description, '')), 256));
@@ -187,10 +221,7 @@ proc: BEGIN
     ELSE
         SET v_spent_today = IF(v_from_spent_date = v_today, v_from_spent, 0);
         -- Either account frozen comes before either account closed.
-        SET v_error = IFNULL(IFNULL(fn_amount_error(p_amount, v_exponent, FALSE, v_max_amount),
-                                    IF(v_fee IS NULL,
-                                       'INVALID_ARGUMENT: no fee schedule for this currency',
-                                       fn_amount_error(v_fee, v_exponent, TRUE, v_max_amount))),
+        SET v_error = IFNULL(v_pre_error,
                              fn_debit_error(CASE WHEN 'frozen' IN (v_from_status, v_to_status) THEN 'frozen'
                                                  WHEN 'closed' IN (v_from_status, v_to_status) THEN 'closed'
                                                  ELSE v_from_status END,
@@ -199,8 +230,10 @@ proc: BEGIN
                                             p_amount, v_from_daily_limit - v_spent_today,
                                             p_amount + v_fee, v_from_available,
                                             v_from_overdraft - v_min_balance));
-        SET v_error = fn_limit_detail(v_error, IF(v_error LIKE 'LIMIT%', v_from_txn_limit, v_from_daily_limit),
-                                      v_from_daily_limit - v_spent_today, v_from_currency, v_exponent);
+        IF v_error IS NOT NULL THEN
+            SET v_error = fn_limit_detail(v_error, IF(v_error LIKE 'LIMIT%', v_from_txn_limit, v_from_daily_limit),
+                                          v_from_daily_limit - v_spent_today, v_from_currency, v_exponent);
+        END IF;
         SET v_spent_today = v_spent_today + p_amount;
     END IF;
     IF v_error IS NULL THEN
@@ -209,9 +242,9 @@ proc: BEGIN
         ELSEIF p_amount < v_min_fx THEN
             SET v_error = 'FX_AMOUNT_TOO_SMALL: the amount is below the minimum for a conversion';
         ELSE
-            SET v_rate = fn_fx_applied_rate(v_from_currency, v_to_currency, NOW(6));
-            -- Down to the receiver's ISO 4217 exponent, once, through the JOD mids.
-            SET v_target = fn_fx_convert(v_from_currency, v_to_currency, p_amount, v_to_exponent, NOW(6));
+            -- Computed before the locks (the currencies are the accounts' own).
+            SET v_rate = v_pre_rate;
+            SET v_target = v_pre_target;
             IF v_rate IS NULL THEN
                 SET v_error = 'FX_RATE_UNAVAILABLE: no exchange rate for this currency pair';
             ELSEIF v_target <= 0 THEN
@@ -230,13 +263,24 @@ proc: BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_error;
     END IF;
 
-    -- Decision point: hold for confirmation or review instead of posting.
+    -- Decision point: hold for confirmation or review instead of posting. A customer's own
+    -- transfer above the 'otp_high_value' threshold waits for its code; one that hits a
+    -- review rule (fn_review_hits, under the sender's lock so concurrent transfers count
+    -- each other) waits for staff, after its code when it needs both.
     IF p_session_id IS NOT NULL THEN
-        CALL sp_hold_for_approval(p_from_account_id, v_to_id, p_amount, v_from_currency, v_fee,
-                                  v_target, v_to_currency, v_rate, p_description, p_actor_id,
-                                  p_idempotency_key, v_hash, v_from_user, p_owner_id IS NOT NULL,
-                                  p_otp_hash, v_spent_today, v_held);
-        IF v_held THEN
+        IF v_jod IS NULL THEN
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'FX_RATE_UNAVAILABLE: no exchange rate into JOD for the confirmation rules';
+        END IF;
+        SET v_otp = p_owner_id IS NOT NULL AND v_jod > IFNULL(v_otp_threshold, v_jod);
+        SET v_hits = fn_review_hits(p_from_account_id, v_to_id, v_jod);
+        IF v_otp OR v_hits IS NOT NULL THEN
+            IF v_otp AND p_otp_hash IS NULL THEN
+                SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: this transfer needs a one-time code';
+            END IF;
+            CALL sp_hold_for_approval(p_from_account_id, v_to_id, p_amount, v_from_currency, v_fee,
+                                      v_target, v_to_currency, v_rate, p_description, p_actor_id,
+                                      p_idempotency_key, v_hash, v_from_user, v_otp, p_otp_hash,
+                                      v_hits, v_jod, v_spent_today, v_today);
             LEAVE proc;
         END IF;
     END IF;
@@ -246,7 +290,7 @@ proc: BEGIN
         INSERT INTO transactions (reference, type, status, amount, currency, fee, from_account_id, to_account_id,
                                   target_amount, target_currency, fx_rate, initiator_id, idempotency_key,
                                   request_hash, description, parent_id, created_at)
-        VALUES (fn_new_reference(), 'transfer', 'completed', p_amount,
+        VALUES (v_reference, 'transfer', 'completed', p_amount,
                 v_from_currency, v_fee, p_from_account_id, v_to_id, v_target, v_to_currency, v_rate,
                 p_actor_id, p_idempotency_key, v_hash, p_description, NULL, NOW(6));
         SET v_txn_id = LAST_INSERT_ID();
@@ -276,6 +320,13 @@ proc: BEGIN
     SET balance = balance + v_target, available_balance = available_balance + v_target
     WHERE id = v_to_id;
 
+    INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
+    VALUES ('transaction.transfer', 'transaction', v_txn_id, v_from_user,
+            JSON_OBJECT('transaction_id', v_txn_id, 'from_account_id', p_from_account_id,
+                        'to_account_id', v_to_id, 'to_user_id', v_to_user,
+                        'amount', CAST(p_amount AS CHAR), 'currency', v_from_currency,
+                        'target_amount', CAST(v_target AS CHAR), 'target_currency', v_to_currency));
+    -- The GL sub-accounts last, so their locks are held for the least time.
     IF v_fee > 0 OR v_from_currency <> v_to_currency THEN
         SELECT MAX(IF(gl_type = 'fee_income' AND currency = v_from_currency, id, NULL)),
                MAX(IF(gl_type = 'fx_position' AND currency = v_from_currency, id, NULL)),
@@ -285,7 +336,7 @@ proc: BEGIN
         WHERE kind = 'system' AND gl_type IN ('fee_income', 'fx_position')
           AND currency IN (v_from_currency, v_to_currency)
           -- The transaction's sub-account of each (schema/16: hot rows spread).
-          AND gl_shard = v_txn_id MOD (SELECT gl_shards FROM bank_settings WHERE id = 1);
+          AND gl_shard = v_txn_id MOD v_gl_shards;
         -- System accounts are locked after customer accounts, ascending by id (PK range order).
         SELECT SUM(IF(id = v_fee_gl, balance, 0)), SUM(IF(id = v_fx_from_gl, balance, 0)),
                SUM(IF(id = v_fx_to_gl, balance, 0))
@@ -312,12 +363,6 @@ proc: BEGIN
         END IF;
     END IF;
 
-    INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, user_id, payload)
-    VALUES ('transaction.transfer', 'transaction', v_txn_id, v_from_user,
-            JSON_OBJECT('transaction_id', v_txn_id, 'from_account_id', p_from_account_id,
-                        'to_account_id', v_to_id, 'to_user_id', v_to_user,
-                        'amount', CAST(p_amount AS CHAR), 'currency', v_from_currency,
-                        'target_amount', CAST(v_target AS CHAR), 'target_currency', v_to_currency));
     COMMIT;
     -- sp_emit_transaction's row, by primary key, with the account numbers already known.
     SELECT id, reference, type, status, amount, currency, fee,

@@ -123,6 +123,29 @@ class TestLimitsFromTheType:
         finally:
             conn.close()
 
+    def test_a_held_transfer_counts_on_the_banks_day(self, addresses, rich):
+        """A transfer held for its code and review counts its amount on the bank's day
+        (21:30 UTC is already tomorrow in Amman), like one that posts."""
+        conn = connect(addresses.admin, dict_rows=True)
+        sender = rich["main"]
+        try:
+            query(conn, "SET TIMESTAMP = UNIX_TIMESTAMP('2031-03-04 21:30:00')")
+            session = secrets.token_hex(16)
+            query(conn, "INSERT INTO auth_sessions (id, user_id, expires_at) "
+                  "VALUES (%s, %s, NOW(6) + INTERVAL 1 DAY)", session, sender["user_id"])
+            held = proc(conn, "sp_perform_transfer", from_account_id=sender["id"],
+                        to_account_number=rich["payee"]["account_number"], amount="3000",
+                        fee=None, description=None, idempotency_key=secrets.token_hex(8),
+                        actor_id=sender["user_id"], session_id=session,
+                        owner_id=sender["user_id"], otp_hash=secrets.token_bytes(32))[0]
+            assert held["status"] == "pending_otp"
+            row = query(conn, "SELECT daily_spent, daily_spent_date FROM accounts WHERE id = %s",
+                        sender["id"])[0]
+            assert row["daily_spent_date"].isoformat() == "2031-03-05"
+            assert row["daily_spent"] == Decimal("3000")
+        finally:
+            conn.close()
+
     async def test_twenty_concurrent_transfers_pass_the_daily_limit_exactly(
             self, addresses, admin_conn, app_conn, rich):
         conns = await asyncio.gather(*(aconnect(addresses.admin) for _ in range(20)))
