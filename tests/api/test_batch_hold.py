@@ -9,13 +9,13 @@ parent and every child once, reject and expiry give the hold back.
 from __future__ import annotations
 
 import asyncio
-import re
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from tests.support.app import Bank, Person
+from tests.support.pending import account_view, code_for, confirm, hold_status
 
 REASON = {"reason": "payroll checked with the customer"}
 
@@ -29,26 +29,6 @@ async def batch(client: httpx.AsyncClient, person: Person, source: dict[str, Any
                       for target, amount in items]})
 
 
-async def code_for(client: httpx.AsyncClient, person: Person, transaction_id: int) -> str:
-    items = (await client.get("/notifications", headers=person.auth)).json()["items"]
-    [message] = [n for n in items if n["kind"] == "otp" and n["transaction_id"] == transaction_id]
-    found = re.search(r"\b([0-9]{6})\b", message["body"])
-    assert found is not None, message
-    return found.group(1)
-
-
-async def confirm(client: httpx.AsyncClient, person: Person, transaction_id: int,
-                  otp: str) -> httpx.Response:
-    return await client.post(f"/transactions/{transaction_id}/confirm",
-                             headers=person.money_headers(), json={"otp": otp})
-
-
-async def account_view(client: httpx.AsyncClient, person: Person, account_id: int
-                       ) -> tuple[Decimal, Decimal]:
-    body = (await client.get(f"/accounts/{account_id}/balance", headers=person.auth)).json()
-    return Decimal(body["balance"]), Decimal(body["available_balance"])
-
-
 def children(bank: Bank, parent_id: int) -> list[dict[str, Any]]:
     return bank.sql("SELECT id, amount, fee, target_amount, status FROM transactions"
                     " WHERE parent_id = %s ORDER BY id", parent_id)
@@ -58,11 +38,6 @@ def entries(bank: Bank, parent_id: int) -> int:
     return int(bank.sql("SELECT COUNT(*) AS n FROM ledger_entries e JOIN transactions t"
                         " ON t.id = e.transaction_id WHERE t.id = %s OR t.parent_id = %s",
                         parent_id, parent_id)[0]["n"])
-
-
-def hold_status(bank: Bank, transaction_id: int) -> str:
-    return str(bank.sql("SELECT status FROM holds WHERE transaction_id = %s",
-                        transaction_id)[0]["status"])
 
 
 async def funded(bank: Bank, amount: str = "2000.000") -> tuple[

@@ -8,13 +8,13 @@ posts twice however the calls race.
 from __future__ import annotations
 
 import asyncio
-import re
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from tests.support.app import Bank, Person
+from tests.support.pending import account_view, code_for, confirm, hold_status
 
 REASON = {"reason": "payee confirmed by phone"}
 
@@ -26,27 +26,6 @@ async def transfer(client: httpx.AsyncClient, person: Person, source: dict[str, 
                                    "to_account_number": target["account_number"]})
 
 
-async def code_for(client: httpx.AsyncClient, person: Person, transaction_id: int) -> str:
-    """The one-time code the in-app notifier delivered for this transaction."""
-    items = (await client.get("/notifications", headers=person.auth)).json()["items"]
-    [message] = [n for n in items if n["kind"] == "otp" and n["transaction_id"] == transaction_id]
-    found = re.search(r"\b([0-9]{6})\b", message["body"])
-    assert found is not None, message
-    return found.group(1)
-
-
-async def account_view(client: httpx.AsyncClient, person: Person, account_id: int
-                       ) -> tuple[Decimal, Decimal]:
-    body = (await client.get(f"/accounts/{account_id}/balance", headers=person.auth)).json()
-    return Decimal(body["balance"]), Decimal(body["available_balance"])
-
-
-async def confirm(client: httpx.AsyncClient, person: Person, transaction_id: int, otp: str,
-                  key: str | None = None) -> httpx.Response:
-    return await client.post(f"/transactions/{transaction_id}/confirm",
-                             headers=person.money_headers(key), json={"otp": otp})
-
-
 def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
@@ -54,11 +33,6 @@ def wrong(code: str) -> str:
 def entries(bank: Bank, transaction_id: int) -> int:
     return int(bank.sql("SELECT COUNT(*) AS n FROM ledger_entries WHERE transaction_id = %s",
                         transaction_id)[0]["n"])
-
-
-def hold_status(bank: Bank, transaction_id: int) -> str:
-    return str(bank.sql("SELECT status FROM holds WHERE transaction_id = %s",
-                        transaction_id)[0]["status"])
 
 
 async def funded(bank: Bank, amount: str = "1000.000") -> tuple[Person, dict[str, Any],
