@@ -37,16 +37,7 @@ BEGIN
     IF v_rate IS NULL THEN
         RETURN NULL;
     END IF;
-    IF p_from <> 'JOD' THEN
-        SET v_from_mid = (SELECT mid_rate FROM fx_rates
-                          WHERE base_currency = 'JOD' AND quote_currency = p_from AND valid_from <= v_at
-                          ORDER BY valid_from DESC, id DESC LIMIT 1);
-    END IF;
-    IF p_to <> 'JOD' THEN
-        SET v_to_mid = (SELECT mid_rate FROM fx_rates
-                        WHERE base_currency = 'JOD' AND quote_currency = p_to AND valid_from <= v_at
-                        ORDER BY valid_from DESC, id DESC LIMIT 1);
-    END IF;
+    SET v_from_mid = fn_fx_mid(p_from, v_at), v_to_mid = fn_fx_mid(p_to, v_at);
     IF v_mid IS NULL OR v_from_mid IS NULL OR v_to_mid IS NULL THEN
         RETURN v_rate;
     END IF;
