@@ -19,6 +19,8 @@ from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from api.errors import ValidationFailed
 from api.security.usernames import RULE as USERNAME_RULE
 
+Row = dict[str, Any]
+
 # -- amounts ----------------------------------------------------------------------------
 # One grammar for every amount, in bodies and in queries: ASCII digits, at most
 # AMOUNT_INTEGER_DIGITS before the point and 4 after it; no sign, no spaces, no underscores,
@@ -238,3 +240,12 @@ def keyset_cursor(cursor: str | None) -> int | None:
     if value > 2**63 - 1:
         raise ValidationFailed("cursor: out of range")
     return value
+
+
+def keyset_page(rows: list[Row], limit: int, *, key: str = "id") -> tuple[list[Row], str | None]:
+    """A page fetched with limit + 1 rows: the page, and the next cursor (its last `key`)
+    when the extra row came back."""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, str(rows[-1][key])
+    return rows, None

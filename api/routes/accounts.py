@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.deps import Currencies, CurrentUser, LedgerDep, OwnAccount, ReadLimit, Require
 from api.errors import ValidationFailed
-from api.fields import Instant, keyset_cursor
+from api.fields import Instant, keyset_cursor, keyset_page
 from api.schemas import AccountCreateRequest, AccountResponse, BalanceResponse, StatementResponse
 from api.security.permissions import Permission
 
@@ -47,9 +47,8 @@ async def list_accounts(
     """
     rows = await ledger.list_accounts(user_id=user.id, after_id=keyset_cursor(cursor),
                                       limit=limit + 1)
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = str(rows[-1]["id"])
+    rows, next_cursor = keyset_page(rows, limit)
+    if next_cursor is not None:
         response.headers["X-Next-Cursor"] = next_cursor
         response.headers["Link"] = f'</accounts/?cursor={next_cursor}&limit={limit}>; rel="next"'
     return [AccountResponse.of(row, currencies) for row in rows]
@@ -89,9 +88,6 @@ async def get_statement(
     header, entries = await ledger.statement(account_id=account.account_id, start=start,
                                              end=end, after_entry_id=keyset_cursor(cursor),
                                              limit=limit + 1)
-    next_cursor = None
-    if len(entries) > limit:
-        entries = entries[:limit]
-        next_cursor = str(entries[-1]["entry_id"])
+    entries, next_cursor = keyset_page(entries, limit, key="entry_id")
     return StatementResponse.of({**header, "entries": entries, "next_cursor": next_cursor},
                                 currencies)

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from api.deps import Currencies, LedgerDep, ReadLimit, Require
-from api.fields import AccountType, CurrencyCode, keyset_cursor
+from api.fields import AccountType, CurrencyCode, keyset_cursor, keyset_page
 from api.schemas import (
     AccountPage,
     AccountResponse,
@@ -37,15 +37,6 @@ Cursor = Annotated[str | None, Query(max_length=20, pattern=r"^[0-9]+$",
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
-def _page_end(rows: list[dict[str, object]], limit: int) -> tuple[list[dict[str, object]],
-                                                                 str | None]:
-    """The page and its next cursor (the last id) when one more row than asked came back."""
-    if len(rows) > limit:
-        rows = rows[:limit]
-        return rows, str(rows[-1]["id"])
-    return rows, None
-
-
 @router.get("/users", response_model=StaffUserPage, dependencies=[ReadLimit])
 async def list_users(
     caller: Annotated[AccessClaims, Require(Permission.USERS_READ_ANY)], ledger: LedgerDep,
@@ -64,7 +55,7 @@ async def list_users(
         role=role, status=user_status, kyc_status=kyc_status, username_prefix=username_prefix,
         before_id=keyset_cursor(cursor), limit=limit + 1, viewer_id=caller.user_id,
         session_id=caller.session_id)
-    page, next_cursor = _page_end(rows, limit)
+    page, next_cursor = keyset_page(rows, limit)
     return StaffUserPage(items=[StaffUserResponse.model_validate(r) for r in page],
                          next_cursor=next_cursor)
 
@@ -86,7 +77,7 @@ async def list_accounts(
         user_id=user_id, status=account_status, currency=currency, account_type=account_type,
         before_id=keyset_cursor(cursor), limit=limit + 1, viewer_id=caller.user_id,
         session_id=caller.session_id)
-    page, next_cursor = _page_end(rows, limit)
+    page, next_cursor = keyset_page(rows, limit)
     return AccountPage(items=[AccountResponse.of(r, currencies) for r in page],
                        next_cursor=next_cursor)
 
@@ -180,6 +171,6 @@ async def list_reviews(
     """Transactions waiting for review, oldest first, with the rules they hit."""
     rows = await ledger.list_reviews(actor_id=caller.user_id, session_id=caller.session_id,
                                      after_id=keyset_cursor(cursor), limit=limit + 1)
-    page, next_cursor = _page_end(rows, limit)
+    page, next_cursor = keyset_page(rows, limit)
     return ReviewPage(items=[ReviewItem.of(r, currencies) for r in page],
                       next_cursor=next_cursor)

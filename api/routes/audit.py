@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from api.deps import LedgerDep, ReadLimit, Require, SettingsDep
-from api.fields import Instant, keyset_cursor
+from api.fields import Instant, keyset_cursor, keyset_page
 from api.integrity import AnchorUnreadable, AuditAnchor, read_audit_anchor
 from api.schemas import AuditAnchorStatus, AuditChainStatus, AuditLogEntry, AuditLogPage
 from api.security.permissions import Permission
@@ -53,10 +53,7 @@ async def audit_logs(
         anchor_hash=anchor.last_hash if anchor else None,
         anchor_row_count=anchor.row_count if anchor else None,
         viewer_id=caller.user_id, session_id=caller.session_id)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = str(rows[-1]["id"])
+    rows, next_cursor = keyset_page(rows, limit)
     if anchor is not None:
         anchor_status = AuditAnchorStatus(
             configured=True, matches=bool(chain["anchor_matches"]) and bool(chain["verified"]),

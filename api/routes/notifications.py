@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.deps import Caller, LedgerDep, ReadLimit
-from api.fields import keyset_cursor
+from api.fields import keyset_cursor, keyset_page
 from api.schemas import NotificationPage, NotificationResponse
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -26,10 +26,7 @@ async def list_notifications(
     rows = await ledger.notifications(session_id=caller.session_id, user_id=caller.user_id,
                                       unread_only=unread, before_id=keyset_cursor(cursor),
                                       limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = str(rows[-1]["id"])
+    rows, next_cursor = keyset_page(rows, limit)
     return NotificationPage(items=[NotificationResponse.model_validate(r) for r in rows],
                             next_cursor=next_cursor)
 

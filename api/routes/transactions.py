@@ -24,7 +24,14 @@ from api.deps import (
     Require,
     SettingsDep,
 )
-from api.fields import Amount, Instant, TransactionStatus, TransactionType, keyset_cursor
+from api.fields import (
+    Amount,
+    Instant,
+    TransactionStatus,
+    TransactionType,
+    keyset_cursor,
+    keyset_page,
+)
 from api.pending import new_otp, otp_digest, send_otp
 from api.schemas import (
     BatchTransferRequest,
@@ -222,10 +229,7 @@ async def history(
         transaction_type=transaction_type, transaction_status=transaction_status,
         start=start, end=end, min_amount=min_amount, max_amount=max_amount,
         before_id=keyset_cursor(cursor), limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = str(rows[-1]["id"])
+    rows, next_cursor = keyset_page(rows, limit)
     return TransactionPage(items=[TransactionResponse.of(r, currencies) for r in rows],
                            next_cursor=next_cursor)
 
