@@ -9,7 +9,12 @@ from fastapi import APIRouter, Query, Response, status
 from api.deps import Currencies, CurrentUser, LedgerDep, OwnAccount, ReadLimit, Require
 from api.errors import ValidationFailed
 from api.fields import Instant, keyset_cursor, keyset_page
-from api.schemas import AccountCreateRequest, AccountResponse, BalanceResponse, StatementResponse
+from api.schemas.accounts import (
+    AccountCreateRequest,
+    AccountResponse,
+    BalanceResponse,
+    StatementResponse,
+)
 from api.security.permissions import Permission
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])

@@ -15,17 +15,16 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import Currencies, LedgerDep, ReadLimit, Require
 from api.fields import AccountType, CurrencyCode, keyset_cursor, keyset_page
-from api.schemas import (
+from api.schemas.accounts import AccountResponse
+from api.schemas.staff import (
     AccountPage,
-    AccountResponse,
     KycDecisionRequest,
-    ReviewItem,
-    ReviewPage,
     RoleChangeRequest,
     StaffActionRequest,
     StaffUserPage,
     StaffUserResponse,
 )
+from api.schemas.transactions import ReviewItem, ReviewPage
 from api.security.permissions import Permission
 from api.security.tokens import AccessClaims
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from api.deps import LedgerDep, ReadLimit, Require, SettingsDep
 from api.fields import Instant, keyset_cursor, keyset_page
 from api.integrity import AnchorUnreadable, AuditAnchor, read_audit_anchor
-from api.schemas import AuditAnchorStatus, AuditChainStatus, AuditLogEntry, AuditLogPage
+from api.schemas.audit import AuditAnchorStatus, AuditChainStatus, AuditLogEntry, AuditLogPage
 from api.security.permissions import Permission
 from api.security.tokens import AccessClaims
 

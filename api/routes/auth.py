@@ -18,7 +18,7 @@ from api.deps import (
     SettingsDep,
     UserAgent,
 )
-from api.schemas import (
+from api.schemas.auth import (
     LoginRequest,
     LoginVerifyRequest,
     LogoutRequest,

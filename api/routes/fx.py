@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, status
 
 from api.deps import Caller, Currencies, LedgerDep, ReadLimit, Require
 from api.fields import Amount, CurrencyCode
-from api.schemas import (
+from api.schemas.fx import (
     FxPublishedRate,
     FxPublishRequest,
     FxPublishResponse,

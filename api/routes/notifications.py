@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import Caller, LedgerDep, ReadLimit
 from api.fields import keyset_cursor, keyset_page
-from api.schemas import NotificationPage, NotificationResponse
+from api.schemas.notifications import NotificationPage, NotificationResponse
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 

@@ -12,7 +12,7 @@ from api.errors import ServiceUnavailable
 from api.ledger import Ledger
 from api.metrics_access import require_scraper
 from api.observability import Metrics
-from api.schemas import HealthResponse, ReadyResponse
+from api.schemas.operations import HealthResponse, ReadyResponse
 
 router = APIRouter(tags=["operations"])
 

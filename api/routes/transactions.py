@@ -33,7 +33,7 @@ from api.fields import (
     keyset_page,
 )
 from api.pending import new_otp, otp_digest, send_otp
-from api.schemas import (
+from api.schemas.transactions import (
     BatchTransferRequest,
     BatchTransferResponse,
     ConfirmRequest,

@@ -17,7 +17,7 @@ from api.deps import (
     UserAgent,
 )
 from api.errors import MfaCodeInvalid, MfaNotSetUp, WrongPassword
-from api.schemas import (
+from api.schemas.auth import (
     MfaEnableRequest,
     MfaEnableResponse,
     MfaSetupResponse,

@@ -1,6 +1,6 @@
 """One amount bound: below 10^13, stated by fn_amount_error and agreed by every other check.
 
-The API's grammar (api/schemas.py), the batch procedure's per-item pattern and the
+The API's grammar (api/fields.py), the batch procedure's per-item pattern and the
 currencies' data bounds (schema 06's CHECK) must all say the same, so an amount is refused
 at the edge or accepted by the ledger's form check, never one and not the other.
 """
