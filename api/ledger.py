@@ -537,10 +537,11 @@ class Ledger:
 
     async def fx_quote(
         self, *, from_currency: str, to_currency: str, amount: Decimal, session_id: str,
-        user_id: int,
+        user_id: int, to_account_number: str | None,
     ) -> Row:
         return await self.one("sp_fx_quote", from_=from_currency, to=to_currency, amount=amount,
-                              session_id=session_id, user_id=user_id)
+                              session_id=session_id, user_id=user_id,
+                              to_account_number=to_account_number)
 
     async def publish_fx_rate(
         self, *, base_currency: str, quote_currency: str, rate: Decimal,

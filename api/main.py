@@ -111,6 +111,7 @@ def _lifespan(
         finally:
             await app.state.pending_sweeper.stop()
             await app.state.integrity.stop()
+            await app.state.rate_limits.close()
             await database.close()
 
     return lifespan

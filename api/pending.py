@@ -43,18 +43,24 @@ def otp_digest(settings: Settings, code: str) -> bytes:
     return hmac.new(settings.otp_key.encode(), code.encode(), hashlib.sha256).digest()
 
 
+# How the message names what the code confirms, by transaction type.
+_CONFIRMED_WHAT = {"transfer": "transfer", "batch": "batch transfer",
+                   "bill_payment": "bill payment"}
+
+
 async def send_otp(
     *, notifier: Notifier, ledger: Ledger, pii: PiiCipher, code: str, user_id: int,
-    session_id: str, transaction_id: int, reference: str,
+    session_id: str, transaction_id: int, reference: str, transaction_type: str,
 ) -> None:
     """The code to the customer: by mail when SMTP is configured, else into their inbox."""
+    what = _CONFIRMED_WHAT.get(transaction_type, "payment")
     email: str | None = None
     if isinstance(notifier, SmtpNotifier):
         email = decrypt_profile(pii, await ledger.user_profile(user_id)).get("email")
     message = Message(
         user_id=user_id, session_id=session_id, kind="otp",
-        title=f"Your code for transfer {reference}",
-        body=(f"Your one-time code is {code}. It confirms transfer {reference} and is valid "
+        title=f"Your code for {what} {reference}",
+        body=(f"Your one-time code is {code}. It confirms {what} {reference} and is valid "
               "for 5 minutes. Never share it."),
         transaction_id=transaction_id)
     await notifier.send(message, email=email)

@@ -8,6 +8,7 @@ import time
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from redis.asyncio import ConnectionPool
 
 from api.config import Settings
 from api.errors import RateLimited
@@ -21,9 +22,14 @@ class RateLimits:
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limits_enabled
         storage: Storage
+        self._redis_pool: ConnectionPool | None = None
         if settings.redis_url:
-            # Shared by every API process; needed as soon as there is more than one.
-            storage = RedisStorage(f"async+{settings.redis_url}", implementation="redispy")
+            # Shared by every API process; needed as soon as there is more than one. The pool
+            # is ours so that shutdown can close its connections (close()); limits accepts
+            # connection_pool, though its **options type hint is narrower.
+            self._redis_pool = ConnectionPool.from_url(settings.redis_url)
+            storage = RedisStorage(f"async+{settings.redis_url}", implementation="redispy",
+                                   connection_pool=self._redis_pool)  # type: ignore[arg-type]
         else:
             storage = MemoryStorage()
         self.storage = storage
@@ -36,6 +42,11 @@ class RateLimits:
             "secret": parse(settings.rate_limit_secret),
             "profile": parse(settings.rate_limit_profile),
         }
+
+    async def close(self) -> None:
+        """Close the Redis connections, if any (the app's lifespan calls it at shutdown)."""
+        if self._redis_pool is not None:
+            await self._redis_pool.disconnect()
 
     async def hit(self, scope: str, key: str) -> None:
         """Count one request; raise RateLimited (429 with Retry-After) when over the limit."""

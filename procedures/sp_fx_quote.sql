@@ -3,22 +3,26 @@
 -- currency (fn_amount_error, max_amount, min_fx_amount for a conversion), converted at
 -- fn_fx_convert now (through the JOD mids, rounded once, down, to the receiver's exponent;
 -- zero is refused) at the rate fn_fx_applied_rate records, as a transfer posts it; the fee
--- is fn_transfer_fee(p_from, amount, 'transfer_external') and total_debited is amount + fee.
+-- is fn_transfer_fee(p_from, amount, kind) and total_debited is amount + fee, where kind is
+-- 'transfer_own' when p_to_account_number is one of the caller's own accounts (in p_to) and
+-- 'transfer_external' otherwise (any other number, or none: the number of someone else's
+-- account is neither looked up nor confirmed).
 -- A quote reserves nothing: the transfer posts at the rate in force when it posts.
 -- expires_at is the earlier of 60 seconds from now and the next rate already scheduled for
 -- the pair; until then, barring a rate published meanwhile, a transfer posts these amounts.
 -- Parameters:
---   p_from        the sender's currency
---   p_to          the receiver's currency
---   p_amount      the amount sent, in p_from
---   p_session_id  the caller's session (NULL: a system actor)
---   p_user_id     the caller
+--   p_from               the sender's currency
+--   p_to                 the receiver's currency
+--   p_amount             the amount sent, in p_from
+--   p_session_id         the caller's session (NULL: a system actor)
+--   p_user_id            the caller
+--   p_to_account_number  the receiving account, when known (NULL: another customer's)
 -- Returns: one row: from_currency, to_currency, amount, rate, converted_amount, fee,
 --          total_debited, rate_valid_from, quoted_at, expires_at, valid_seconds.
 -- Errors: SESSION_REVOKED, SESSION_REQUIRED, UNKNOWN_CURRENCY, INVALID_AMOUNT,
 --         AMOUNT_OUT_OF_RANGE, FX_AMOUNT_TOO_SMALL, FX_RATE_UNAVAILABLE, INVALID_ARGUMENT
---         (no fee schedule for the currency).
--- Example: CALL sp_fx_quote('JOD', 'USD', 100.000, '5f0c...', 42);
+--         (no fee schedule for the currency; the caller's own p_to_account_number is not in p_to).
+-- Example: CALL sp_fx_quote('JOD', 'USD', 100.000, '5f0c...', 42, NULL);
 DROP PROCEDURE IF EXISTS sp_fx_quote;
 DELIMITER $$
 CREATE PROCEDURE sp_fx_quote(
@@ -26,7 +30,8 @@ CREATE PROCEDURE sp_fx_quote(
     IN p_to CHAR(3),
     IN p_amount DECIMAL(38,12),
     IN p_session_id CHAR(32),
-    IN p_user_id BIGINT UNSIGNED)
+    IN p_user_id BIGINT UNSIGNED,
+    IN p_to_account_number VARCHAR(34))
 READS SQL DATA
 COMMENT 'sp_fx_quote: what a transfer of p_amount from p_from into p_to would post now, with its fee.'
 BEGIN
@@ -41,6 +46,7 @@ BEGIN
     DECLARE v_fee DECIMAL(20,4);
     DECLARE v_valid_from DATETIME(6) DEFAULT NULL;
     DECLARE v_expires DATETIME(6) DEFAULT v_now + INTERVAL 60 SECOND;
+    DECLARE v_own_currency CHAR(3) DEFAULT NULL;
 
     CALL sp_assert_session(p_session_id, p_user_id);
     SELECT exponent, max_amount, min_fx_amount INTO v_from_exponent, v_max_amount, v_min_fx
@@ -74,7 +80,13 @@ BEGIN
                                                  WHERE base_currency = p_from AND quote_currency = p_to
                                                    AND valid_from > v_now), v_expires));
     END IF;
-    SET v_fee = fn_transfer_fee(p_from, p_amount, 'transfer_external');
+    SELECT MAX(currency) INTO v_own_currency FROM accounts
+    WHERE account_number = p_to_account_number AND user_id = p_user_id AND kind = 'customer';
+    IF v_own_currency <> p_to THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: that account of yours is not in the receiving currency';
+    END IF;
+    SET v_fee = fn_transfer_fee(p_from, p_amount,
+                                IF(v_own_currency IS NULL, 'transfer_external', 'transfer_own'));
     IF v_fee IS NULL THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: no fee schedule for this currency';
     END IF;

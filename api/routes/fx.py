@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import Caller, Currencies, LedgerDep, ReadLimit, Require
-from api.fields import Amount, CurrencyCode
+from api.fields import AccountNumber, Amount, CurrencyCode
 from api.schemas.fx import (
     FxPublishedRate,
     FxPublishRequest,
@@ -40,11 +40,14 @@ async def quote(
     from_currency: Annotated[CurrencyCode, Query(alias="from")],
     to_currency: Annotated[CurrencyCode, Query(alias="to")],
     amount: Annotated[Amount, Query(description="In the `from` currency")],
+    to_account: Annotated[AccountNumber | None, Query(
+        description="The receiving account: one of your own (in `to`) is quoted without the "
+                    "fee; any other number, or none, with the fee to another customer")] = None,
 ) -> FxQuoteResponse:
-    """Rate, converted amount, the fee of a transfer to another customer, total debited."""
+    """Rate, converted amount, the transfer's fee, total debited, and how long it holds."""
     row = await ledger.fx_quote(from_currency=from_currency, to_currency=to_currency,
                                 amount=amount, session_id=caller.session_id,
-                                user_id=caller.user_id)
+                                user_id=caller.user_id, to_account_number=to_account)
     return FxQuoteResponse.of(row, currencies)
 
 

@@ -119,7 +119,8 @@ async def transfer(
     if row["status"] == "pending_otp" and not row["replayed"]:
         await send_otp(notifier=notifier, ledger=ledger, pii=pii, code=code,
                        user_id=caller.user_id, session_id=caller.session_id,
-                       transaction_id=int(row["id"]), reference=str(row["reference"]))
+                       transaction_id=int(row["id"]), reference=str(row["reference"]),
+                       transaction_type=str(row["type"]))
     return idempotency.answer(TransactionResponse.of(row, currencies))
 
 
@@ -199,7 +200,8 @@ async def batch_transfer(
         await send_otp(notifier=notifier, ledger=ledger, pii=pii, code=code,
                        user_id=caller.user_id, session_id=caller.session_id,
                        transaction_id=int(parent_row["id"]),
-                       reference=str(parent_row["reference"]))
+                       reference=str(parent_row["reference"]),
+                       transaction_type=str(parent_row["type"]))
     parent = TransactionResponse.of(parent_row, currencies)
     children = [TransactionResponse.of(r, currencies) for r in child_rows]
     return idempotency.answer(BatchTransferResponse(batch=parent, transfers=children,

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from tests.support.app import Bank, Person
-from tests.support.pending import account_view, code_for, confirm, hold_status
+from tests.support.pending import account_view, code_for, confirm, hold_status, otp_message
 
 REASON = {"reason": "payroll checked with the customer"}
 
@@ -82,6 +82,8 @@ class TestBatchConfirmation:
                             [(one, "200.000"), (two, "300.000"), (one, "100.000")])).json()
         parent = held["batch"]["id"]
         code = await code_for(client, alice, parent)
+        message = await otp_message(client, alice, parent)
+        assert message["title"] == f"Your code for batch transfer {held['batch']['reference']}"
         # A published rate or fee change after the hold changes nothing: the stored legs post.
         responses = await asyncio.gather(*[confirm(client, alice, parent, code)
                                            for _ in range(6)])

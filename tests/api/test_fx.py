@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
+
 from tests.support.app import Bank, Person
 
 
@@ -41,6 +43,28 @@ class TestQuote:
         assert body["total_debited"] == "101.000"
         assert body["valid_seconds"] == 60
         assert "rate in force when it posts" in body["guarantee"]
+
+    async def test_between_own_accounts_the_quote_is_free(self, bank: Bank):
+        customer, other = await bank.person(), await bank.person()
+        await bank.account(customer, "JOD", deposit="500")
+        own_usd = await bank.account(customer, "USD")
+        own_eur = await bank.account(customer, "EUR")
+        theirs = await bank.account(other, "EUR")
+
+        async def quote(to_account: str, to: str = "USD") -> httpx.Response:
+            return await bank.client.get("/fx/quote", headers=customer.auth, params={
+                "from": "JOD", "to": to, "amount": "100", "to_account": to_account})
+
+        own = (await quote(own_usd["account_number"])).json()
+        assert (own["fee"], own["total_debited"], own["converted_amount"]) == (
+            "0.000", "100.000", "141.00")
+        # Someone else's number is neither confirmed nor checked: the fee to another customer.
+        other_quote = await quote(theirs["account_number"])
+        assert other_quote.status_code == 200
+        assert other_quote.json()["fee"] == "1.000"
+        wrong = await quote(own_eur["account_number"])
+        assert wrong.status_code == 422
+        assert wrong.json()["code"] == "INVALID_ARGUMENT"
 
     async def test_a_bad_quote_is_a_problem(self, bank: Bank):
         customer = await bank.person()

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from tests.support.app import Bank, Person
-from tests.support.pending import account_view, code_for, confirm, hold_status
+from tests.support.pending import account_view, code_for, confirm, hold_status, otp_message
 
 REASON = {"reason": "payee confirmed by phone"}
 
@@ -78,6 +78,8 @@ class TestConfirmation:
         stored = bank.sql("SELECT otp_hash FROM pending_transactions WHERE transaction_id = %s",
                           txn["id"])[0]["otp_hash"]
         code = await code_for(client, alice, txn["id"])
+        message = await otp_message(client, alice, txn["id"])
+        assert message["title"] == f"Your code for transfer {txn['reference']}"
         assert code.encode() not in stored
         assert len(stored) == 32
 

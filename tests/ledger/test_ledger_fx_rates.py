@@ -170,7 +170,7 @@ class TestFees:
 class TestQuote:
     def quote(self, conn: Any, source: str, target: str, amount: str) -> dict[str, Any]:
         return proc(conn, "sp_fx_quote", from_=source, to=target, amount=amount,
-                    session_id=None, user_id=1)[0]
+                    session_id=None, user_id=1, to_account_number=None)[0]
 
     def test_a_quote_has_rate_converted_amount_fee_total_and_expiry(self, admin_conn):
         q = self.quote(admin_conn, "JOD", "USD", "100")
@@ -210,11 +210,11 @@ class TestQuote:
     def test_a_quote_refuses_what_a_transfer_would(self, admin_conn, source, target, amount,
                                                    code):
         refused(code, admin_conn, "sp_fx_quote", from_=source, to=target, amount=amount,
-                session_id=None, user_id=1)
+                session_id=None, user_id=1, to_account_number=None)
 
     def test_a_quote_needs_a_session_from_the_api(self, bank_app_conn):
         refused("SESSION_REQUIRED", bank_app_conn, "sp_fx_quote", from_="JOD", to="USD",
-                amount="10", session_id=None, user_id=1)
+                amount="10", session_id=None, user_id=1, to_account_number=None)
         refused("SESSION_REVOKED", bank_app_conn, "sp_list_fx_rates", session_id="0" * 32,
                 user_id=1, at=None)
 
@@ -307,7 +307,7 @@ class TestScheduleAndSpread:
             assert listed[("JOD", "EUR")]["next_valid_from"] == later
             assert listed[("JOD", "USD")]["next_rate"] is None
             q = proc(conn, "sp_fx_quote", from_="JOD", to="EUR", amount="10", session_id=None,
-                     user_id=1)[0]
+                     user_id=1, to_account_number=None)[0]
             assert q["valid_seconds"] == 60  # the schedule is an hour away
             # Nothing may be scheduled before it (the crosses assume the mids then) ...
             refused("INVALID_ARGUMENT", conn, "sp_publish_fx_rate", base_currency="JOD",

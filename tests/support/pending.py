@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 import httpx
 
 from tests.support.app import Bank, Person
 
 
-async def code_for(client: httpx.AsyncClient, person: Person, transaction_id: int) -> str:
-    """The one-time code the in-app notifier delivered for this transaction."""
+async def otp_message(client: httpx.AsyncClient, person: Person, transaction_id: int
+                      ) -> dict[str, Any]:
+    """The one notification that carried this transaction's one-time code."""
     items = (await client.get("/notifications", headers=person.auth)).json()["items"]
     [message] = [n for n in items if n["kind"] == "otp" and n["transaction_id"] == transaction_id]
+    return dict(message)
+
+
+async def code_for(client: httpx.AsyncClient, person: Person, transaction_id: int) -> str:
+    """The one-time code the in-app notifier delivered for this transaction."""
+    message = await otp_message(client, person, transaction_id)
     found = re.search(r"\b([0-9]{6})\b", message["body"])
     assert found is not None, message
     return found.group(1)
