@@ -34,8 +34,7 @@ proc: BEGIN
     DECLARE v_initiator BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_owner BIGINT UNSIGNED;
     DECLARE v_hash BINARY(32);
-    DECLARE v_seen_txn BIGINT UNSIGNED DEFAULT NULL;
-    DECLARE v_seen_hash BINARY(32);
+    DECLARE v_seen BOOLEAN DEFAULT FALSE;
     DECLARE v_status VARCHAR(16);
     DECLARE v_reason VARCHAR(255) DEFAULT NULLIF(TRIM(p_reason), '');
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
@@ -69,12 +68,8 @@ proc: BEGIN
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
     CALL sp_pending_lock(p_transaction_id);
-    SELECT transaction_id, request_hash INTO v_seen_txn, v_seen_hash
-    FROM transaction_actions WHERE actor_id = p_actor_id AND idempotency_key = p_idempotency_key;
-    IF v_seen_txn IS NOT NULL THEN
-        IF v_seen_txn <> p_transaction_id OR v_seen_hash <> v_hash THEN
-            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'IDEMPOTENCY_CONFLICT: this Idempotency-Key was used with a different request';
-        END IF;
+    CALL sp_pending_action_seen(p_transaction_id, p_actor_id, p_idempotency_key, v_hash, v_seen);
+    IF v_seen THEN
         COMMIT;
         CALL sp_emit_transaction(p_transaction_id, TRUE);
         LEAVE proc;

@@ -264,10 +264,20 @@ class TestReview:
                                  headers=teller.money_headers(), json={})
         assert bare.status_code == 422
         assert bare.json()["code"] == "INVALID_ARGUMENT"
+        key = f"reject-{txn['id']}"
         rejected = await client.post(f"/transactions/{txn['id']}/reject",
-                                     headers=teller.money_headers(), json=REASON)
+                                     headers=teller.money_headers(key), json=REASON)
         assert rejected.status_code == 200, rejected.text
         assert rejected.json()["status"] == "rejected"
+        again = await client.post(f"/transactions/{txn['id']}/reject",
+                                  headers=teller.money_headers(key), json=REASON)
+        assert again.status_code == 200
+        assert again.headers["Idempotency-Replayed"] == "true"
+        other = await client.post(f"/transactions/{txn['id']}/reject",
+                                  headers=teller.money_headers(key),
+                                  json={"reason": "another reason"})
+        assert other.status_code == 409
+        assert other.json()["code"] == "IDEMPOTENCY_CONFLICT"
         assert hold_status(bank, txn["id"]) == "released"
         assert await account_view(client, alice, source["id"]) == (Decimal("987.500"),
                                                                   Decimal("987.500"))
