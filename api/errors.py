@@ -76,6 +76,7 @@ PROCEDURE_CODES: dict[str, ProcedureCode] = {
     "USER_NOT_FOUND": _ROW(404, "User not found.", False),
     "HOLD_NOT_FOUND": _ROW(404, "Hold not found.", False),
     "NOTIFICATION_NOT_FOUND": _ROW(404, "Notification not found.", False),
+    "FRAUD_ALERT_NOT_FOUND": _ROW(404, "Fraud alert not found.", False),
     "IDEMPOTENCY_CONFLICT": _ROW(
         409, "This Idempotency-Key was already used with a different request."),
     "ALREADY_REVERSED": _ROW(409, "The transaction has already been reversed."),
@@ -87,6 +88,7 @@ PROCEDURE_CODES: dict[str, ProcedureCode] = {
     "ACCOUNT_NOT_EMPTY": _ROW(
         409, "Move the balance out and release holds before closing the account."),
     "NO_CHANGE": _ROW(409, "It is already in that state; nothing was changed."),
+    "ALERT_ALREADY_RESOLVED": _ROW(409, "The alert has already been resolved."),
     "TRANSACTION_NOT_PENDING": _ROW(
         409, "The transaction is not waiting for this step (already decided, or cancelled)."),
     "OTP_INVALID": _ROW(422, "The one-time code is not right."),

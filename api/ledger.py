@@ -552,6 +552,44 @@ class Ledger:
                                quote_currency=quote_currency, rate=rate, valid_from=valid_from,
                                reason=reason, actor_id=actor_id, session_id=session_id)
 
+    # -- fraud alerts and risk scores -----------------------------------------------------
+
+    async def list_fraud_alerts(
+        self, *, status: str | None, verdict: str | None, since: datetime | None,
+        until: datetime | None, account_id: int | None, before_id: int | None, limit: int,
+        viewer_id: int, session_id: str,
+    ) -> list[Row]:
+        return await self.rows("sp_list_fraud_alerts", status=status, verdict=verdict,
+                               since=since, until=until, account_id=account_id,
+                               before_id=before_id, limit=limit, viewer_id=viewer_id,
+                               session_id=session_id)
+
+    async def resolve_fraud_alert(
+        self, *, alert_id: int, resolution: str, note: str, actor_id: int, session_id: str
+    ) -> Row:
+        return await self.one("sp_resolve_fraud_alert", alert_id=alert_id,
+                              resolution=resolution, note=note, actor_id=actor_id,
+                              session_id=session_id)
+
+    async def fraud_stats(
+        self, *, viewer_id: int, session_id: str
+    ) -> tuple[Row, list[Row], list[Row]]:
+        """Totals and lag; the counts per verdict; the counts per rule level."""
+        totals, verdicts, levels = await self.call("sp_fraud_stats", viewer_id=viewer_id,
+                                                   session_id=session_id, result_sets=3)
+        if not totals:
+            raise BankError()
+        return totals[0], verdicts, levels
+
+    async def list_risk_scores(
+        self, *, verdict: str | None, account_id: int | None, since: datetime | None,
+        until: datetime | None, before_id: int | None, limit: int, all_: bool,
+        viewer_id: int, session_id: str,
+    ) -> list[Row]:
+        return await self.rows("sp_list_risk_scores", verdict=verdict, account_id=account_id,
+                               since=since, until=until, before_id=before_id, limit=limit,
+                               all=all_, viewer_id=viewer_id, session_id=session_id)
+
 
 def _statement(procedure: str, args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
     """`CALL p(%s, ...)` with its arguments; bytes become X'..' hex literals in the text.

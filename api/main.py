@@ -34,8 +34,10 @@ from api.ratelimit import RateLimits
 from api.routes import (
     accounts,
     admin,
+    analytics,
     audit,
     auth,
+    fraud,
     fx,
     notifications,
     operations,
@@ -60,7 +62,7 @@ A thin async layer over a double-entry ledger kept in MariaDB/MySQL stored proce
 
 # The API's routers, in the order the OpenAPI document lists them.
 ROUTERS = [module.router for module in (auth, users, accounts, transactions, fx, notifications,
-                                          admin, audit, operations)]
+                                          admin, audit, fraud, analytics, operations)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

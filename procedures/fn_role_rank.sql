@@ -1,5 +1,5 @@
 -- fn_role_rank: how far up the staff ladder a role stands, for who may act on whom.
--- customer 0, teller 1, auditor 2, manager 2, admin 3; the system user and unknown roles
+-- customer 0, teller 1, auditor, analyst and manager 2, admin 3; the system user and unknown roles
 -- have no rank (NULL).
 -- Parameters:
 --   p_role  a users.role value
@@ -17,6 +17,7 @@ BEGIN
         WHEN 'customer' THEN 0
         WHEN 'teller' THEN 1
         WHEN 'auditor' THEN 2
+        WHEN 'analyst' THEN 2
         WHEN 'manager' THEN 2
         WHEN 'admin' THEN 3
         ELSE NULL

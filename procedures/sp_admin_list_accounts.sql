@@ -27,7 +27,7 @@ COMMENT 'sp_admin_list_accounts: customer accounts for staff, newest first, filt
 BEGIN
     DECLARE v_before BIGINT UNSIGNED DEFAULT IFNULL(p_before_id, 18446744073709551615);
     CALL sp_assert_session(p_session_id, p_viewer_id);
-    CALL sp_assert_role(p_viewer_id, 'teller,manager,auditor,admin');
+    CALL sp_assert_role(p_viewer_id, 'teller,manager,auditor,analyst,admin');
     IF p_limit IS NULL OR p_limit < 1 OR p_limit > 500 THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: limit must be between 1 and 500';
     END IF;

@@ -32,7 +32,7 @@ BEGIN
     DECLARE v_like VARCHAR(200) DEFAULT CONCAT(REPLACE(REPLACE(REPLACE(p_username_prefix,
         '\\', '\\\\'), '%', '\\%'), '_', '\\_'), '%');
     CALL sp_assert_session(p_session_id, p_viewer_id);
-    CALL sp_assert_role(p_viewer_id, 'teller,manager,auditor,admin');
+    CALL sp_assert_role(p_viewer_id, 'teller,manager,auditor,analyst,admin');
     IF p_limit IS NULL OR p_limit < 1 OR p_limit > 500 THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: limit must be between 1 and 500';
     END IF;

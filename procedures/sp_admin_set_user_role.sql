@@ -4,7 +4,7 @@
 -- admin cannot change their own role (so cannot demote themself); the system user has none.
 -- Parameters:
 --   p_user_id     the user
---   p_role        'customer', 'teller', 'manager', 'auditor' or 'admin'
+--   p_role        'customer', 'teller', 'manager', 'auditor', 'analyst' or 'admin'
 --   p_reason      why, for the audit log (required)
 --   p_actor_id    the admin acting
 --   p_session_id  the admin's session
@@ -33,8 +33,8 @@ BEGIN
     END;
 
     CALL sp_assert_staff_act(p_session_id, p_actor_id, 'admin', p_reason);
-    IF p_role IS NULL OR p_role NOT IN ('customer', 'teller', 'manager', 'auditor', 'admin') THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: role must be customer, teller, manager, auditor or admin';
+    IF p_role IS NULL OR p_role NOT IN ('customer', 'teller', 'manager', 'auditor', 'analyst', 'admin') THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: role must be customer, teller, manager, auditor, analyst or admin';
     END IF;
     START TRANSACTION;
     SELECT role INTO v_role FROM users WHERE id = p_user_id AND role <> 'system' FOR UPDATE;

@@ -5,8 +5,9 @@
 -- Parameters:
 --   p_transaction_id  the transaction
 --   p_viewer_id       the customer asking (NULL: staff, who see every leg)
--- Returns: result set 1: the transaction (sp_emit_transaction's shape). Result set 2: the
---          entries the viewer may see.
+-- Returns: result set 1: the transaction (vw_transactions' columns: sp_emit_transaction's
+--          and the risk score once the worker has written one). Result set 2: the entries
+--          the viewer may see.
 -- Errors: TRANSACTION_NOT_FOUND (also when it is not the viewer's to see).
 -- Example: CALL sp_get_transaction(1001, 42);
 DROP PROCEDURE IF EXISTS sp_get_transaction;
@@ -25,7 +26,7 @@ BEGIN
     ) THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'TRANSACTION_NOT_FOUND: no such transaction';
     END IF;
-    CALL sp_emit_transaction(p_transaction_id, FALSE);
+    SELECT v.*, FALSE AS replayed FROM vw_transactions v WHERE v.id = p_transaction_id;
     SELECT e.id, e.account_id, a.account_number, e.amount, e.currency, e.balance_after,
            e.entry_type, e.created_at
     FROM ledger_entries e

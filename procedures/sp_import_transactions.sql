@@ -54,6 +54,7 @@ proc: BEGIN
     DECLARE v_reason VARCHAR(255) DEFAULT CONCAT('historical import from ', IFNULL(p_source, '?'));
     DECLARE v_account BIGINT UNSIGNED;
     DECLARE v_done BOOLEAN DEFAULT FALSE;
+    DECLARE v_heap BIGINT UNSIGNED DEFAULT @@SESSION.max_heap_table_size;
     DECLARE c_lock CURSOR FOR
         SELECT account_id FROM tmp_import_parties WHERE account_id IS NOT NULL ORDER BY account_id;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
@@ -61,11 +62,13 @@ proc: BEGIN
     BEGIN
         ROLLBACK;
         SET @bank_audit_event = NULL, @bank_audit_reason = NULL;
+        SET SESSION max_heap_table_size = v_heap;
         RESIGNAL;
     END;
     DECLARE EXIT HANDLER FOR 1264, 1690 BEGIN
         ROLLBACK;
         SET @bank_audit_event = NULL, @bank_audit_reason = NULL;
+        SET SESSION max_heap_table_size = v_heap;
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'BALANCE_OUT_OF_RANGE: an account balance would leave its range';
     END;
 
@@ -85,7 +88,12 @@ proc: BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: at most 10,000 rows per call';
     END IF;
 
-    CREATE TEMPORARY TABLE IF NOT EXISTS tmp_import_rows (
+    -- The work tables live in memory, sized for a full batch when they are created (a MEMORY
+    -- table keeps the max_heap_table_size of its creation); the session's own value returns.
+    DROP TEMPORARY TABLE IF EXISTS tmp_import_rows, tmp_import_parties, tmp_import_postings,
+                                   tmp_import_legs;
+    SET SESSION max_heap_table_size = GREATEST(v_heap, 67108864);
+    CREATE TEMPORARY TABLE tmp_import_rows (
         ord             INT UNSIGNED    NOT NULL,
         line            VARCHAR(16)     NULL,
         source_id       VARCHAR(64)     NULL,
@@ -105,7 +113,7 @@ proc: BEGIN
         PRIMARY KEY (ord),
         KEY (source_id)
     ) ENGINE = MEMORY;
-    CREATE TEMPORARY TABLE IF NOT EXISTS tmp_import_parties (
+    CREATE TEMPORARY TABLE tmp_import_parties (
         kind            VARCHAR(8)      NOT NULL,
         external_id     VARCHAR(20)     NOT NULL,
         username        VARCHAR(64)     NOT NULL,
@@ -115,7 +123,7 @@ proc: BEGIN
         account_id      BIGINT UNSIGNED NULL,
         PRIMARY KEY (kind, external_id)
     ) ENGINE = MEMORY;
-    CREATE TEMPORARY TABLE IF NOT EXISTS tmp_import_postings (
+    CREATE TEMPORARY TABLE tmp_import_postings (
         seq             INT UNSIGNED    NOT NULL AUTO_INCREMENT,
         ord             INT UNSIGNED    NULL,
         type            VARCHAR(16)     NOT NULL,
@@ -130,17 +138,14 @@ proc: BEGIN
         PRIMARY KEY (seq),
         KEY (idempotency_key)
     ) ENGINE = MEMORY;
-    CREATE TEMPORARY TABLE IF NOT EXISTS tmp_import_legs (
+    CREATE TEMPORARY TABLE tmp_import_legs (
         posting_seq     INT UNSIGNED    NOT NULL,
         leg             TINYINT UNSIGNED NOT NULL,
         account_id      BIGINT UNSIGNED NOT NULL,
         amount          DECIMAL(20,4)   NOT NULL,
         PRIMARY KEY (posting_seq, leg)
     ) ENGINE = MEMORY;
-    DELETE FROM tmp_import_rows;
-    DELETE FROM tmp_import_parties;
-    DELETE FROM tmp_import_postings;
-    DELETE FROM tmp_import_legs;
+    SET SESSION max_heap_table_size = v_heap;
 
     INSERT INTO tmp_import_rows (ord, line, source_id, at_text, customer, terminal, amount_text,
                                  fraud_text, scenario_text)

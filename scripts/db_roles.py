@@ -96,6 +96,11 @@ API_PROCEDURES: tuple[str, ...] = (
     "sp_review_transaction",
     "sp_list_reviews",
     "sp_expire_pending_transactions",
+    # fraud alerts and risk scores
+    "sp_list_fraud_alerts",
+    "sp_resolve_fraud_alert",
+    "sp_fraud_stats",
+    "sp_list_risk_scores",
 )
 
 # Who may do what: the only place grants are declared. The migrator grants exactly this

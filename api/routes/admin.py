@@ -39,7 +39,7 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 @router.get("/users", response_model=StaffUserPage, dependencies=[ReadLimit])
 async def list_users(
     caller: Annotated[AccessClaims, Require(Permission.USERS_READ_ANY)], ledger: LedgerDep,
-    role: Annotated[Literal["customer", "teller", "manager", "auditor", "admin"] | None,
+    role: Annotated[Literal["customer", "teller", "manager", "auditor", "analyst", "admin"] | None,
                     Query()] = None,
     user_status: Annotated[Literal["active", "blocked", "closed"] | None,
                            Query(alias="status")] = None,

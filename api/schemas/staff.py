@@ -33,7 +33,7 @@ class RoleChangeRequest(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"role": "customer", "reason": "left the staff of the Amman branch"}]})
 
-    role: Literal["customer", "teller", "manager", "auditor", "admin"]
+    role: Literal["customer", "teller", "manager", "auditor", "analyst", "admin"]
     reason: Reason
 
 

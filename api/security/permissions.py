@@ -1,21 +1,24 @@
 """Roles and what each may do: the one permission table (copied into the README).
 
-| permission            | customer | teller | manager | auditor | admin |
-|-----------------------|:--------:|:------:|:-------:|:-------:|:-----:|
-| accounts:own          |    x     |   x    |    x    |         |   x   |
-| accounts:read_any     |          |   x    |    x    |    x    |   x   |
-| money:move_own        |    x     |   x    |    x    |         |   x   |
-| money:cash_any        |          |   x    |    x    |         |   x   |
-| transactions:read_any |          |   x    |    x    |    x    |   x   |
-| transactions:reverse  |          |        |    x    |         |   x   |
-| users:read_any        |          |   x    |    x    |    x    |   x   |
-| users:kyc             |          |   x    |    x    |         |   x   |
-| users:end_sessions    |          |        |    x    |         |   x   |
-| users:block           |          |        |         |         |   x   |
-| users:set_role        |          |        |         |         |   x   |
-| accounts:freeze       |          |        |    x    |         |   x   |
-| audit:read            |          |        |         |    x    |   x   |
-| fx:publish            |          |        |    x    |         |   x   |
+| permission            | customer | teller | manager | auditor | analyst | admin |
+|-----------------------|:--------:|:------:|:-------:|:-------:|:-------:|:-----:|
+| accounts:own          |    x     |   x    |    x    |         |         |   x   |
+| accounts:read_any     |          |   x    |    x    |    x    |    x    |   x   |
+| money:move_own        |    x     |   x    |    x    |         |         |   x   |
+| money:cash_any        |          |   x    |    x    |         |         |   x   |
+| transactions:read_any |          |   x    |    x    |    x    |    x    |   x   |
+| transactions:reverse  |          |        |    x    |         |         |   x   |
+| users:read_any        |          |   x    |    x    |    x    |    x    |   x   |
+| users:kyc             |          |   x    |    x    |         |         |   x   |
+| users:end_sessions    |          |        |    x    |         |         |   x   |
+| users:block           |          |        |         |         |         |   x   |
+| users:set_role        |          |        |         |         |         |   x   |
+| accounts:freeze       |          |        |    x    |         |         |   x   |
+| audit:read            |          |        |         |    x    |         |   x   |
+| fx:publish            |          |        |    x    |         |         |   x   |
+| transactions:review   |          |   x    |    x    |         |         |   x   |
+| fraud:read            |          |        |    x    |    x    |    x    |   x   |
+| fraud:resolve         |          |        |         |         |    x    |   x   |
 
 `accounts:own` opens and reads one's own accounts; `money:move_own` deposits to,
 withdraws from and transfers out of them. `money:cash_any` is the teller's counter:
@@ -29,6 +32,11 @@ themself or on a user of their rank or above (admins on other admins excepted).
 `fx:publish` publishes exchange rates; anyone signed in reads rates and quotes.
 `transactions:review` approves or rejects a transaction held for review (tellers, managers,
 admins; never one's own).
+Risk analysts work the fraud alerts the risk worker raises: they read every transaction,
+account and user, the risk scores and the alerts (`fraud:read`, which managers, auditors and
+admins hold too), and resolve alerts as confirmed fraud or a false positive
+(`fraud:resolve`, analysts and admins; never on their own account). Anyone signed in reads
+the risk scores of their own payments (`/analytics/risk-scores`).
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ class Role(StrEnum):
     TELLER = "teller"
     MANAGER = "manager"
     AUDITOR = "auditor"
+    ANALYST = "analyst"
     ADMIN = "admin"
 
 
@@ -60,6 +69,8 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     FX_PUBLISH = "fx:publish"
     TRANSACTIONS_REVIEW = "transactions:review"
+    FRAUD_READ = "fraud:read"
+    FRAUD_RESOLVE = "fraud:resolve"
 
 
 P = Permission
@@ -72,9 +83,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                              P.MONEY_CASH_ANY, P.TRANSACTIONS_READ_ANY,
                              P.TRANSACTIONS_REVERSE, P.USERS_READ_ANY, P.USERS_KYC,
                              P.USERS_END_SESSIONS, P.ACCOUNTS_FREEZE, P.FX_PUBLISH,
-                             P.TRANSACTIONS_REVIEW}),
+                             P.TRANSACTIONS_REVIEW, P.FRAUD_READ}),
     Role.AUDITOR: frozenset({P.ACCOUNTS_READ_ANY, P.TRANSACTIONS_READ_ANY, P.USERS_READ_ANY,
-                             P.AUDIT_READ}),
+                             P.AUDIT_READ, P.FRAUD_READ}),
+    Role.ANALYST: frozenset({P.ACCOUNTS_READ_ANY, P.TRANSACTIONS_READ_ANY, P.USERS_READ_ANY,
+                             P.FRAUD_READ, P.FRAUD_RESOLVE}),
     Role.ADMIN: frozenset(Permission),
 }
 

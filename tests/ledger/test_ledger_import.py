@@ -138,6 +138,18 @@ class TestImportOnce:
         assert [r["transaction_id"] for r in again] == [r["transaction_id"] for r in first]
         assert not any(r["imported"] for r in again)
 
+    def test_a_full_batch_of_ten_thousand_rows(self, admin_conn) -> None:
+        """The work tables hold a whole batch whatever the session's memory-table limit."""
+        source = _source()
+        with admin_conn.cursor() as cur:
+            cur.execute("SET SESSION max_heap_table_size = 1048576")
+        rows = [_row(n, f"2018-05-{1 + n // 1000:02d} 10:{n // 60 % 60:02d}:{n % 60:02d}",
+                     str(n % 7), str(n % 11), "1.25") for n in range(10000)]
+        answer = _import(admin_conn, source, rows)
+        assert sum(r["imported"] for r in answer) == 10000
+        assert query(admin_conn, "SELECT @@SESSION.max_heap_table_size AS m")[0]["m"] == 1048576
+        assert integrity_problems(admin_conn) == []
+
     def test_a_rerun_with_more_rows_posts_only_the_new_ones(self, admin_conn) -> None:
         source = _source()
         _import(admin_conn, source, ROWS[:2])
