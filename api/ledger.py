@@ -557,11 +557,11 @@ class Ledger:
     async def list_fraud_alerts(
         self, *, status: str | None, verdict: str | None, since: datetime | None,
         until: datetime | None, account_id: int | None, before_id: int | None, limit: int,
-        viewer_id: int, session_id: str,
+        all_: bool, viewer_id: int, session_id: str,
     ) -> list[Row]:
         return await self.rows("sp_list_fraud_alerts", status=status, verdict=verdict,
                                since=since, until=until, account_id=account_id,
-                               before_id=before_id, limit=limit, viewer_id=viewer_id,
+                               before_id=before_id, limit=limit, all=all_, viewer_id=viewer_id,
                                session_id=session_id)
 
     async def resolve_fraud_alert(

@@ -1,8 +1,9 @@
 """/fraud: the alerts the risk worker raises, their resolution by analysts, and the statistics.
 
-Alerts are staff data (`fraud:read`: analysts, managers, auditors, admins); resolving one
-is an analyst's or admin's act (`fraud:resolve`), re-checked in SQL, audited, and recorded
-as the transaction's label for the worker's learning loop.
+Risk staff (`fraud:read`: analysts, managers, auditors, admins) read every alert and the
+statistics; anyone else the alerts on their own payments, without the staff's notes.
+Resolving one is an analyst's or admin's act (`fraud:resolve`), re-checked in SQL, audited,
+and recorded as the transaction's label for the worker's learning loop.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import Currencies, LedgerDep, ReadLimit, Require
+from api.deps import Caller, Currencies, LedgerDep, ReadLimit, Require
 from api.fields import Instant, keyset_cursor, keyset_page
 from api.schemas.fraud import (
     FraudAlert,
@@ -20,7 +21,7 @@ from api.schemas.fraud import (
     ResolveAlertRequest,
     ResolvedAlert,
 )
-from api.security.permissions import Permission
+from api.security.permissions import Permission, role_can
 from api.security.tokens import AccessClaims
 
 router = APIRouter(prefix="/fraud", tags=["fraud"])
@@ -30,7 +31,7 @@ Reader = Annotated[AccessClaims, Require(Permission.FRAUD_READ)]
 
 @router.get("/alerts", response_model=FraudAlertPage, dependencies=[ReadLimit])
 async def list_alerts(
-    caller: Reader, ledger: LedgerDep, currencies: Currencies,
+    caller: Caller, ledger: LedgerDep, currencies: Currencies,
     status: Annotated[Literal["open", "resolved"] | None, Query()] = None,
     verdict: Annotated[Literal["SUSPICIOUS", "CRITICAL"] | None, Query()] = None,
     since: Annotated[Instant | None, Query(description="raised at or after")] = None,
@@ -42,7 +43,8 @@ async def list_alerts(
     """Fraud alerts, newest first, keyset-paged: the transaction, the reasons, the account now."""
     rows = await ledger.list_fraud_alerts(
         status=status, verdict=verdict, since=since, until=until, account_id=account_id,
-        before_id=keyset_cursor(cursor), limit=limit + 1, viewer_id=caller.user_id,
+        before_id=keyset_cursor(cursor), limit=limit + 1,
+        all_=role_can(caller.role, Permission.FRAUD_READ), viewer_id=caller.user_id,
         session_id=caller.session_id)
     page, next_cursor = keyset_page(rows, limit)
     return FraudAlertPage(items=[FraudAlert.of(r, currencies) for r in page],

@@ -59,7 +59,7 @@ async def alerted(bank: Bank, *, frozen: bool = False) -> tuple[Person, dict[str
     return payer, account, txn["id"], alert_id
 
 
-class TestAlertsAreStaffData:
+class TestWhoSeesAlerts:
     @pytest.mark.parametrize("role", ["analyst", "auditor", "manager", "admin"])
     async def test_risk_staff_read_alerts_and_stats(self, bank, client, role) -> None:
         staff = await bank.person(role)
@@ -74,13 +74,10 @@ class TestAlertsAreStaffData:
         assert (await client.get("/fraud/stats", headers=staff.auth)).status_code == 200
 
     @pytest.mark.parametrize("role", ["customer", "teller"])
-    async def test_others_are_refused_even_their_own_alerts(self, bank, client, role) -> None:
-        payer, account, _, alert_id = await alerted(bank)
+    async def test_others_are_refused_the_staff_side(self, bank, client, role) -> None:
+        payer, _, _, alert_id = await alerted(bank)
         person = payer if role == "customer" else await bank.person(role)
         for response in (
-            await client.get("/fraud/alerts", headers=person.auth),
-            await client.get("/fraud/alerts", headers=person.auth,
-                             params={"account_id": account["id"]}),
             await client.get("/fraud/stats", headers=person.auth),
             await client.post(f"/fraud/alerts/{alert_id}/resolve", headers=person.auth,
                               json={"resolution": "false_positive", **NOTE}),
@@ -89,6 +86,31 @@ class TestAlertsAreStaffData:
             assert response.json()["code"] == "FORBIDDEN"
         assert bank.sql("SELECT status FROM fraud_alerts WHERE id = %s",
                         alert_id)[0]["status"] == "open"
+
+    async def test_a_customer_sees_the_alerts_on_their_own_payments_only(self, bank,
+                                                                         client) -> None:
+        payer, account, txn_id, alert_id = await alerted(bank)
+        analyst = await bank.person("analyst")
+        resolved = await client.post(f"/fraud/alerts/{alert_id}/resolve", headers=analyst.auth,
+                                     json={"resolution": "false_positive", **NOTE})
+        assert resolved.status_code == 200, resolved.text
+        mine = await client.get("/fraud/alerts", headers=payer.auth)
+        assert mine.status_code == 200, mine.text
+        [item] = mine.json()["items"]
+        assert (item["id"], item["transaction_id"], item["resolution"]) == (
+            alert_id, txn_id, "false_positive")
+        # The staff's side stays with the staff.
+        assert item["resolution_note"] is None
+        assert item["resolved_by_username"] is None
+        by_account = await client.get("/fraud/alerts", headers=payer.auth,
+                                      params={"account_id": account["id"]})
+        assert [a["id"] for a in by_account.json()["items"]] == [alert_id]
+        stranger = await bank.person()
+        assert (await client.get("/fraud/alerts", headers=stranger.auth)).json()["items"] == []
+        theirs = await client.get("/fraud/alerts", headers=stranger.auth,
+                                  params={"account_id": account["id"]})
+        assert theirs.status_code == 404
+        assert theirs.json()["code"] == "ACCOUNT_NOT_FOUND"
 
     async def test_an_admin_appoints_an_analyst(self, bank, client) -> None:
         admin, person = await bank.person("admin"), await bank.person()

@@ -12,7 +12,7 @@ def _calls(actor: int) -> dict[str, dict[str, object]]:
     return {
         "sp_list_fraud_alerts": {"status": None, "verdict": None, "since": None, "until": None,
                                  "account_id": None, "before_id": None, "limit": 10,
-                                 "viewer_id": actor, "session_id": None},
+                                 "all": True, "viewer_id": actor, "session_id": None},
         "sp_fraud_stats": {"viewer_id": actor, "session_id": None},
         "sp_list_risk_scores": {"verdict": None, "account_id": None, "since": None,
                                 "until": None, "before_id": None, "limit": 10, "all": True,
