@@ -39,6 +39,7 @@ from api.routes import (
     fx,
     notifications,
     operations,
+    risk,
     transactions,
     users,
 )
@@ -60,7 +61,7 @@ A thin async layer over a double-entry ledger kept in MariaDB/MySQL stored proce
 
 # The API's routers, in the order the OpenAPI document lists them.
 ROUTERS = [module.router for module in (auth, users, accounts, transactions, fx, notifications,
-                                          admin, audit, operations)]
+                                          admin, audit, operations, risk)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -29,6 +29,8 @@ themself or on a user of their rank or above (admins on other admins excepted).
 `fx:publish` publishes exchange rates; anyone signed in reads rates and quotes.
 `transactions:review` approves or rejects a transaction held for review (tellers, managers,
 admins; never one's own).
+`risk:score` runs the risk rules over proposed transactions (POST /risk/score; managers and
+admins): nothing posts.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     FX_PUBLISH = "fx:publish"
     TRANSACTIONS_REVIEW = "transactions:review"
+    RISK_SCORE = "risk:score"
 
 
 P = Permission
@@ -72,7 +75,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                              P.MONEY_CASH_ANY, P.TRANSACTIONS_READ_ANY,
                              P.TRANSACTIONS_REVERSE, P.USERS_READ_ANY, P.USERS_KYC,
                              P.USERS_END_SESSIONS, P.ACCOUNTS_FREEZE, P.FX_PUBLISH,
-                             P.TRANSACTIONS_REVIEW}),
+                             P.TRANSACTIONS_REVIEW, P.RISK_SCORE}),
     Role.AUDITOR: frozenset({P.ACCOUNTS_READ_ANY, P.TRANSACTIONS_READ_ANY, P.USERS_READ_ANY,
                              P.AUDIT_READ}),
     Role.ADMIN: frozenset(Permission),
