@@ -140,6 +140,10 @@ class Settings(BaseSettings):
     # X-Forwarded-Proto are believed. Empty: forwarding headers are ignored (serve with
     # `uvicorn --no-proxy-headers`, so uvicorn does not apply them itself).
     trusted_proxies: str = ""
+    # A header carrying the client's country (ISO 3166 alpha-2, e.g. Cloudflare's
+    # CF-IPCountry), believed only from BANK_TRUSTED_PROXIES. Empty: the country is unknown
+    # and the risk rules' country rule does not fire.
+    country_header: str = ""
 
     # Outgoing mail (one-time codes). Unset host: messages go to the in-app inbox instead.
     smtp_host: str | None = None

@@ -27,6 +27,7 @@ from api.notify import Notifier
 from api.ratelimit import RateLimits
 from api.security.permissions import Permission, role_can
 from api.security.pii import PiiCipher
+from api.security.proxies import client_country
 from api.security.tokens import AccessClaims, decode_access_token
 
 _bearer = HTTPBearer(auto_error=False, description="The access_token from /auth/login")
@@ -79,6 +80,14 @@ async def client_ip(request: Request) -> str:
 
 
 ClientIp = Annotated[str, Depends(client_ip)]
+
+
+async def _client_country(request: Request, settings: SettingsDep) -> str | None:
+    return client_country(request, settings)
+
+
+# The client's country (a trusted proxy's BANK_COUNTRY_HEADER), None when unknown.
+ClientCountry = Annotated[str | None, Depends(_client_country)]
 UserAgent = Annotated[str | None, Header(include_in_schema=False)]
 
 

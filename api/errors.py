@@ -120,6 +120,9 @@ PROCEDURE_CODES: dict[str, ProcedureCode] = {
     "BATCH_EMPTY": _ROW(422, "A batch needs at least one transfer."),
     "BATCH_TOO_LARGE": _ROW(422, "A batch holds at most 1000 transfers."),
     "PIN_NOT_SET": _ROW(422, "No transaction PIN is set."),
+    # The risk rules' HIGH level; the detail carries their reasons, the problem rule_points
+    # and risk_decline_id.
+    "RISK_DECLINED": _ROW(422, "The risk rules refused this payment."),
 }
 del _ROW
 
@@ -316,7 +319,7 @@ class DatabaseBusy(ServiceUnavailable):
 # The trailing values of a procedure's message: ' [name=value; name=value]'.
 _MEMBERS = re.compile(r"\s*\[([a-z_]+=[^;\]]*(?:; [a-z_]+=[^;\]]*)*)\]\s*$")
 # The members a procedure may add to a problem body (nothing else gets through).
-PROBLEM_MEMBERS = frozenset({"limit", "remaining", "currency"})
+PROBLEM_MEMBERS = frozenset({"limit", "remaining", "currency", "rule_points", "risk_decline_id"})
 
 
 def error_for_code(code: str, text: str) -> BankError:

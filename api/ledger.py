@@ -250,12 +250,13 @@ class Ledger:
         self, *, user_id: int, session_id: str, refresh_hash: bytes, session_expires_at: datetime,
         refresh_expires_at: datetime, ip: str | None, user_agent: str | None,
         mfa_challenge_id: str | None = None, mfa_step: int | None = None,
+        country: str | None = None,
     ) -> Row:
         return await self.one("sp_auth_login_succeeded", user_id=user_id, session_id=session_id,
                               refresh_hash=refresh_hash, session_expires_at=session_expires_at,
                               refresh_expires_at=refresh_expires_at, ip_address=ip,
                               user_agent=user_agent, mfa_challenge_id=mfa_challenge_id,
-                              mfa_step=mfa_step)
+                              mfa_step=mfa_step, country=country)
 
     async def refresh(self, *, token_hash: bytes, new_hash: bytes, new_expires_at: datetime) -> Row:
         return await self.one("sp_auth_refresh", token_hash=token_hash, new_hash=new_hash,
@@ -349,23 +350,30 @@ class Ledger:
     async def withdraw(
         self, *, account_id: int, amount: Decimal, description: str | None,
         idempotency_key: str, actor_id: int, session_id: str | None, owner_id: int | None,
+        client_ip: str | None = None, country: str | None = None,
     ) -> Row:
+        """`client_ip` and `country` feed the risk rules (None: unknown)."""
         return (await self.posted(
             "sp_withdraw_cash", counted_as="withdrawal", account_id=account_id, amount=amount,
             description=description, idempotency_key=idempotency_key, actor_id=actor_id,
-            session_id=session_id, owner_id=owner_id))[0]
+            session_id=session_id, owner_id=owner_id, client_ip=client_ip, country=country))[0]
 
     async def transfer(
         self, *, from_account_id: int, to_account_number: str, amount: Decimal,
         description: str | None, idempotency_key: str, actor_id: int, session_id: str | None,
         owner_id: int | None, fee: Decimal | None = None, otp_hash: bytes | None = None,
+        client_ip: str | None = None, country: str | None = None,
     ) -> Row:
-        """The fee is the procedure's (the schedule); `fee` overrides it only on a staff call."""
+        """The fee is the procedure's (the schedule); `fee` overrides it only on a staff call.
+
+        `client_ip` and `country` feed the risk rules (None: unknown).
+        """
         return (await self.posted(
             "sp_perform_transfer", counted_as="transfer", from_account_id=from_account_id,
             to_account_number=to_account_number, amount=amount, fee=fee,
             description=description, idempotency_key=idempotency_key, actor_id=actor_id,
-            session_id=session_id, owner_id=owner_id, otp_hash=otp_hash))[0]
+            session_id=session_id, owner_id=owner_id, otp_hash=otp_hash, client_ip=client_ip,
+            country=country))[0]
 
     async def confirm_transaction(
         self, *, transaction_id: int, otp_hash: bytes, idempotency_key: str, actor_id: int,
@@ -400,14 +408,15 @@ class Ledger:
     async def batch_transfer(
         self, *, from_account_id: int, items: list[dict[str, Any]], description: str | None,
         idempotency_key: str, actor_id: int, session_id: str | None, owner_id: int | None,
-        otp_hash: bytes | None = None,
+        otp_hash: bytes | None = None, client_ip: str | None = None, country: str | None = None,
     ) -> list[Row]:
         """The batch's parent transaction, then one row per transfer (none while held)."""
         payload = json.dumps(items, default=str, separators=(",", ":"))
         return await self.posted(
             "sp_perform_batch_transfer", counted_as="batch", from_account_id=from_account_id,
             items=payload, description=description, idempotency_key=idempotency_key,
-            actor_id=actor_id, session_id=session_id, owner_id=owner_id, otp_hash=otp_hash)
+            actor_id=actor_id, session_id=session_id, owner_id=owner_id, otp_hash=otp_hash,
+            client_ip=client_ip, country=country)
 
     async def reverse(
         self, *, transaction_id: int, reason: str, idempotency_key: str, actor_id: int
@@ -589,6 +598,13 @@ class Ledger:
         return await self.rows("sp_list_risk_scores", verdict=verdict, account_id=account_id,
                                since=since, until=until, before_id=before_id, limit=limit,
                                all=all_, viewer_id=viewer_id, session_id=session_id)
+
+    async def risk_score(
+        self, *, actor_id: int, session_id: str, items: list[dict[str, Any]]
+    ) -> list[Row]:
+        """The risk rules' judgement of proposed transactions (sp_risk_score; nothing posts)."""
+        return await self.rows("sp_risk_score", actor_id=actor_id, session_id=session_id,
+                               items=json.dumps(items, separators=(",", ":")))
 
 
 def _statement(procedure: str, args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:

@@ -41,6 +41,7 @@ from api.routes import (
     fx,
     notifications,
     operations,
+    risk,
     transactions,
     users,
 )
@@ -62,7 +63,7 @@ A thin async layer over a double-entry ledger kept in MariaDB/MySQL stored proce
 
 # The API's routers, in the order the OpenAPI document lists them.
 ROUTERS = [module.router for module in (auth, users, accounts, transactions, fx, notifications,
-                                          admin, audit, fraud, analytics, operations)]
+                                          admin, audit, fraud, analytics, risk, operations)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -98,7 +98,8 @@ async def transfer_ledger(body: LedgerTransfer, authorization: str = Header(),
     arguments = procedure.arguments({
         "from_account_id": body.from_id, "to_account_number": body.to_number,
         "amount": body.amount, "fee": 0, "description": None, "idempotency_key": idempotency_key,
-        "actor_id": user, "session_id": claims["sid"], "owner_id": user, "otp_hash": None})
+        "actor_id": user, "session_id": claims["sid"], "owner_id": user, "otp_hash": None,
+        "client_ip": None, "country": None})
     async with app.state.pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(procedure.statement, arguments)
         row = await cur.fetchone()

@@ -71,22 +71,22 @@ proc: BEGIN
             CALL sp_deposit_cash(v_alice_chk, 1450.000, 'Salary', CONCAT('seed-salary-a-', v_day), v_teller, NULL, NULL);
             CALL sp_deposit_cash(v_bob_usd, 2300.00, 'Salary', CONCAT('seed-salary-b-', v_day), v_teller, NULL, NULL);
             CALL sp_perform_transfer(v_alice_chk, v_alice_jod_no, 400.000, 0, 'Monthly savings',
-                                     CONCAT('seed-save-', v_day), v_alice, NULL, v_alice, NULL);
+                                     CONCAT('seed-save-', v_day), v_alice, NULL, v_alice, NULL, NULL, NULL);
         END IF;
         IF MOD(v_day, 3) = 0 THEN
             CALL sp_withdraw_cash(v_alice_chk, 20 + MOD(v_day * 37, 60), 'ATM withdrawal',
-                                  CONCAT('seed-atm-a-', v_day), v_alice, NULL, v_alice);
+                                  CONCAT('seed-atm-a-', v_day), v_alice, NULL, v_alice, NULL, NULL);
         END IF;
         IF MOD(v_day, 7) = 0 THEN
             CALL sp_perform_transfer(v_alice_chk, v_bob_usd_no, 25 + MOD(v_day * 13, 40), 0, 'Shared groceries',
-                                     CONCAT('seed-fx-ab-', v_day), v_alice, NULL, v_alice, NULL);
+                                     CONCAT('seed-fx-ab-', v_day), v_alice, NULL, v_alice, NULL, NULL, NULL);
             CALL sp_perform_transfer(v_bob_usd, v_alice_eur_no, 15 + MOD(v_day * 11, 30), 0, 'Concert tickets',
-                                     CONCAT('seed-fx-be-', v_day), v_bob, NULL, v_bob, NULL);
+                                     CONCAT('seed-fx-be-', v_day), v_bob, NULL, v_bob, NULL, NULL, NULL);
         END IF;
         IF MOD(v_day, 10) = 5 THEN
             CALL sp_perform_transfer(v_bob_jod, v_alice_chk_no, 30 + MOD(v_day * 17, 70), 0.250, 'Rent share',
-                                     CONCAT('seed-rent-', v_day), v_bob, NULL, v_bob, NULL);
-            CALL sp_withdraw_cash(v_bob_usd, 100, 'Cash withdrawal', CONCAT('seed-atm-b-', v_day), v_bob, NULL, v_bob);
+                                     CONCAT('seed-rent-', v_day), v_bob, NULL, v_bob, NULL, NULL, NULL);
+            CALL sp_withdraw_cash(v_bob_usd, 100, 'Cash withdrawal', CONCAT('seed-atm-b-', v_day), v_bob, NULL, v_bob, NULL, NULL);
         END IF;
         SET v_day = v_day - 1;
     END WHILE;
@@ -95,7 +95,7 @@ proc: BEGIN
     SET TIMESTAMP = UNIX_TIMESTAMP(NOW()) - 2 * 86400;
     CALL sp_deposit_cash(v_bob_jod, 12500.000, 'Property sale proceeds', 'seed-high-value', v_teller, NULL, NULL);
     CALL sp_perform_transfer(v_alice_chk, v_bob_jod_no, 90.000, 0, 'Paid twice by mistake',
-                             'seed-mistake', v_alice, NULL, v_alice, NULL);
+                             'seed-mistake', v_alice, NULL, v_alice, NULL, NULL, NULL);
     SELECT id INTO v_reverse_id FROM transactions WHERE initiator_id = v_alice AND idempotency_key = 'seed-mistake';
     SET TIMESTAMP = UNIX_TIMESTAMP(NOW()) + 3600;
     CALL sp_reverse_transaction(v_reverse_id, 'Duplicate payment reported by customer', 'seed-reversal', v_manager);

@@ -4,6 +4,9 @@
 -- challenge is spent (a second use fails, also when two verifies race) and the step
 -- must be later than the last accepted one, so a code opens at most one session.
 -- A good login also clears the failure count of this (username, client address) pair.
+-- The session records the client's address, country and whether its device is new: a user
+-- agent not seen on any earlier successful login of a user who has logged in before (the
+-- first login has nothing to compare with, so it is not new). The risk rules read them.
 -- Parameters:
 --   p_user_id             who logged in (password and second factor checked)
 --   p_session_id          random id chosen by the API, carried in the JWT
@@ -14,11 +17,12 @@
 --   p_user_agent          the client's user agent
 --   p_mfa_challenge_id    the challenge's JWT id (users with MFA on, else NULL)
 --   p_mfa_step            the RFC 6238 time step the code matched (MFA on, else NULL)
+--   p_country             the client's country, ISO 3166 alpha-2, from a trusted proxy (NULL: unknown)
 -- Returns: one row: user_id, username, role, has_pin, session_id.
 -- Errors: USER_NOT_FOUND, USER_INACTIVE, MFA_INVALID (no or spent challenge), MFA_CODE_REUSED
 --         (that code, or an earlier one, was already accepted).
 -- Example: CALL sp_auth_login_succeeded(42, REPEAT('a',32), UNHEX(SHA2('t',256)),
---            NOW(6) + INTERVAL 14 DAY, NOW(6) + INTERVAL 14 DAY, '10.0.0.1', 'curl/8', NULL, NULL);
+--            NOW(6) + INTERVAL 14 DAY, NOW(6) + INTERVAL 14 DAY, '10.0.0.1', 'curl/8', NULL, NULL, 'JO');
 DROP PROCEDURE IF EXISTS sp_auth_login_succeeded;
 DELIMITER $$
 CREATE PROCEDURE sp_auth_login_succeeded(
@@ -30,7 +34,8 @@ CREATE PROCEDURE sp_auth_login_succeeded(
     IN p_ip_address         VARCHAR(45),
     IN p_user_agent         VARCHAR(255),
     IN p_mfa_challenge_id   CHAR(32),
-    IN p_mfa_step           BIGINT
+    IN p_mfa_step           BIGINT,
+    IN p_country            CHAR(2)
 )
 COMMENT 'sp_auth_login_succeeded: open a session with its first refresh token after a good login.'
 BEGIN
@@ -38,6 +43,7 @@ BEGIN
     DECLARE v_username VARCHAR(64);
     DECLARE v_mfa_enabled BOOLEAN;
     DECLARE v_last_step BIGINT;
+    DECLARE v_new_device BOOLEAN DEFAULT FALSE;
 
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
@@ -78,9 +84,13 @@ BEGIN
     DELETE FROM login_client_throttles
      WHERE username = v_username AND ip_address = COALESCE(p_ip_address, '');
 
-    INSERT INTO auth_sessions (id, user_id, status, ip_address, user_agent, expires_at)
+    SELECT COUNT(*) > 0 AND NOT IFNULL(MAX(user_agent <=> LEFT(p_user_agent, 255)), FALSE)
+      INTO v_new_device
+    FROM login_events WHERE user_id = p_user_id AND outcome = 'success';
+    INSERT INTO auth_sessions (id, user_id, status, ip_address, user_agent, expires_at, country,
+                               new_device)
     VALUES (p_session_id, p_user_id, 'active', p_ip_address, LEFT(p_user_agent, 255),
-            p_session_expires_at);
+            p_session_expires_at, UPPER(p_country), v_new_device);
     INSERT INTO refresh_tokens (session_id, token_hash, status, expires_at)
     VALUES (p_session_id, p_refresh_hash, 'active',
             LEAST(p_refresh_expires_at, p_session_expires_at));

@@ -25,6 +25,6 @@ MODIFIES SQL DATA
 COMMENT 'sp_deposit_cash: cash paid in at a teller''s counter (the cash vault GL account is the other leg).'
 BEGIN
     CALL sp_move_cash('deposit', p_account_id, p_amount, p_description, p_idempotency_key,
-                      p_actor_id, p_session_id, p_owner_id);
+                      p_actor_id, p_session_id, p_owner_id, NULL, NULL);
 END$$
 DELIMITER ;

@@ -6,7 +6,8 @@
 -- JOD-equivalent above 'otp_high_value' needs a code (a customer's own batch); the total at
 -- or above 'review_amount', the account's velocity, or any item that is a first payment to
 -- its payee above 'review_new_beneficiary' (fn_review_hits, per payee at its largest item)
--- sends it to staff, after the code when it needs both. Then sp_pending_create writes the
+-- sends it to staff, after the code when it needs both, and so does the risk rules' MEDIUM
+-- (p_risk; review hit 'risk_review' when no review rule is hit). Then sp_pending_create writes the
 -- parent (type 'batch', no entries, no children yet), the hold of amount + fees on the
 -- sender and the pending state, and the children and legs are kept in pending_batch_items
 -- and pending_batch_legs, so the posting later uses the amounts, fees, rates and GL
@@ -25,11 +26,12 @@
 --   p_otp_wanted       TRUE for a customer's own batch (the code rule applies)
 --   p_otp_hash         HMAC-SHA256 of the code the API will send (stored only if needed)
 --   p_spent_today      the sender's day total including this batch
+--   p_risk             the batch's fn_risk_assess (NULL: not assessed), stored on the parent
 --   p_held             OUT: TRUE when the batch was held (or replayed) and its rows returned
 -- Returns: when held, the parent row in sp_emit_transaction's shape (sp_emit_batch).
 -- Errors: INVALID_ARGUMENT (a code is needed and p_otp_hash is NULL), FX_RATE_UNAVAILABLE
 --         (no rate into JOD for the thresholds).
--- Example: CALL sp_hold_batch_for_approval(7, 900, 'JOD', 9, 'payroll', 42, 'b-1', UNHEX(SHA2('x', 256)), 42, TRUE, UNHEX(SHA2('c', 256)), 900, @held);
+-- Example: CALL sp_hold_batch_for_approval(7, 900, 'JOD', 9, 'payroll', 42, 'b-1', UNHEX(SHA2('x', 256)), 42, TRUE, UNHEX(SHA2('c', 256)), 900, NULL, @held);
 DROP PROCEDURE IF EXISTS sp_hold_batch_for_approval;
 DELIMITER $$
 CREATE PROCEDURE sp_hold_batch_for_approval(
@@ -45,6 +47,7 @@ CREATE PROCEDURE sp_hold_batch_for_approval(
     IN p_otp_wanted BOOLEAN,
     IN p_otp_hash BINARY(32),
     IN p_spent_today DECIMAL(20,4),
+    IN p_risk TEXT,
     OUT p_held BOOLEAN)
 MODIFIES SQL DATA
 COMMENT 'sp_hold_batch_for_approval: create a batch pending its one-time code or staff review, with its whole total held, when a rule asks for it.'
@@ -78,7 +81,9 @@ proc: BEGIN
         IF(JSON_CONTAINS(v_hits, '"review_amount"'), '"review_amount"', NULL),
         IF(v_new_payee, '"review_new_beneficiary"', NULL),
         IF(JSON_CONTAINS(v_hits, '"review_velocity"'), '"review_velocity"', NULL)), '');
-    SET v_hits = CONCAT('[', v_hits, ']');
+    -- The risk rules' MEDIUM holds it as a review rule would (when no review rule did).
+    SET v_hits = IFNULL(CONCAT('[', v_hits, ']'),
+                        IF(JSON_VALUE(p_risk, '$.decision') = 'review', '["risk_review"]', NULL));
     IF NOT v_otp AND v_hits IS NULL THEN
         LEAVE proc;
     END IF;
@@ -86,6 +91,8 @@ proc: BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: this batch needs a one-time code';
     END IF;
     SET p_held = TRUE;
+    -- The parent carries the assessment (sp_pending_create reads and clears these).
+    SET @bank_rule_points = JSON_VALUE(p_risk, '$.points'), @bank_rule_hits = JSON_EXTRACT(p_risk, '$.hits');
     CALL sp_pending_create('batch', v_otp, p_from_account_id, NULL, p_amount, p_currency, 0,
                            NULL, NULL, NULL, p_description, p_actor_id, p_idempotency_key,
                            p_request_hash, p_event_user_id, p_otp_hash, v_ttl, v_attempts,

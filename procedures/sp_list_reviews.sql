@@ -7,7 +7,9 @@
 --   p_after_id    the last id of the previous page (NULL: from the oldest)
 --   p_limit       at most this many rows
 -- Returns: one row per transaction: sp_emit_transaction's columns, then review_hits (a JSON
---          array of rule names), amount_jod, held_amount, owner_id, confirmed_at.
+--          array of rule names; 'risk_review' when only the risk rules' MEDIUM level holds it),
+--          amount_jod, held_amount, owner_id, confirmed_at, rule_points and rule_hits (the risk
+--          rules' points and their hits with reasons, JSON; NULL when not assessed).
 -- Errors: SESSION_REQUIRED, SESSION_REVOKED, FORBIDDEN.
 -- Example: CALL sp_list_reviews(3, '5f0c...', NULL, 50);
 DROP PROCEDURE IF EXISTS sp_list_reviews;
@@ -29,7 +31,7 @@ BEGIN
            t.parent_id, t.reversal_of_id, t.reversed_by_id, t.is_high_value, t.created_at,
            FALSE AS replayed,
            p.review_hits, p.amount_jod, h.amount AS held_amount, f.user_id AS owner_id,
-           p.confirmed_at
+           p.confirmed_at, t.rule_points, t.rule_hits
     FROM transactions t
     JOIN pending_transactions p ON p.transaction_id = t.id
     JOIN holds h ON h.id = p.hold_id

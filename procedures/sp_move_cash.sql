@@ -12,6 +12,11 @@
 -- The rules are fn_amount_error's and fn_debit_error's (status, an active currency, limits,
 -- funds); sp_post_journal locks, replays or posts, and commits.
 -- Owns its database transaction; one call, all or nothing.
+-- A customer's own withdrawal in a session is judged by the risk rules too (fn_risk_assess,
+-- under the account's lock; points and hits stored on the header). HIGH refuses it
+-- (sp_risk_decline: RISK_DECLINED, kept in risk_declines). Cash asked for at a machine cannot
+-- wait for a review, so MEDIUM pays out, its points on the header for the risk worker (which
+-- opens a review item or an alert after the fact). A teller's payout is not judged.
 -- Parameters:
 --   p_type             'deposit', 'withdrawal' or 'top_up'
 --   p_account_id       the customer account
@@ -22,13 +27,15 @@
 --   p_session_id       the actor's session (NULL: trusted caller)
 --   p_owner_id         NULL: staff; else the account must belong to this user (a top-up always
 --                      needs the owner as p_owner_id)
+--   p_client_ip        the client's address, for the risk rules (NULL: unknown)
+--   p_country          the client's country, ISO 3166 alpha-2 (NULL: unknown)
 -- Returns: the transaction, in sp_emit_transaction's shape.
 -- Errors: INVALID_ARGUMENT, SESSION_REVOKED, FORBIDDEN (cash by a non-staff user),
 --         ACCOUNT_NOT_FOUND, ACCOUNT_FROZEN, ACCOUNT_CLOSED, UNKNOWN_CURRENCY, INVALID_AMOUNT,
 --         AMOUNT_OUT_OF_RANGE, KYC_REQUIRED, LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED,
 --         DAILY_CREDIT_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, IDEMPOTENCY_CONFLICT,
---         BALANCE_OUT_OF_RANGE.
--- Example: CALL sp_move_cash('deposit', 7, 100.000, 'salary', 'key-1', 42, NULL, NULL);
+--         BALANCE_OUT_OF_RANGE, RISK_DECLINED.
+-- Example: CALL sp_move_cash('deposit', 7, 100.000, 'salary', 'key-1', 42, NULL, NULL, NULL, NULL);
 DROP PROCEDURE IF EXISTS sp_move_cash;
 DELIMITER $$
 CREATE PROCEDURE sp_move_cash(
@@ -39,7 +46,9 @@ CREATE PROCEDURE sp_move_cash(
     IN p_idempotency_key VARCHAR(128),
     IN p_actor_id BIGINT UNSIGNED,
     IN p_session_id CHAR(32),
-    IN p_owner_id BIGINT UNSIGNED)
+    IN p_owner_id BIGINT UNSIGNED,
+    IN p_client_ip VARCHAR(45),
+    IN p_country CHAR(2))
 MODIFIES SQL DATA
 COMMENT 'sp_move_cash: money into or out of a customer account against a GL account, in one call.'
 proc: BEGIN
@@ -71,6 +80,9 @@ proc: BEGIN
     DECLARE v_hash BINARY(32);
     DECLARE v_error VARCHAR(255);
     DECLARE v_today DATE DEFAULT fn_bank_date();
+    DECLARE v_jod DECIMAL(20,4);
+    DECLARE v_risk TEXT DEFAULT NULL;
+    DECLARE v_replayed BOOLEAN DEFAULT FALSE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
@@ -164,6 +176,18 @@ proc: BEGIN
         END IF;
     END IF;
 
+    IF v_error IS NULL AND p_type = 'withdrawal' AND v_self_service AND p_session_id IS NOT NULL THEN
+        SET v_jod = IF(v_currency = 'JOD', p_amount, fn_jod_equivalent(p_amount, v_currency));
+        SET v_risk = fn_risk_assess(p_account_id, NULL, p_amount, v_jod, 'withdrawal', NOW(6),
+                                    p_session_id, p_client_ip, p_country);
+        IF JSON_VALUE(v_risk, '$.decision') = 'block' THEN
+            CALL sp_risk_decline('withdrawal', p_account_id, NULL, p_amount, v_currency, v_jod, v_risk,
+                                 p_actor_id, p_session_id, p_client_ip, p_country,
+                                 p_idempotency_key, v_hash, v_replayed);
+            COMMIT;
+            LEAVE proc;
+        END IF;
+    END IF;
     CALL sp_journal_reset();
     IF v_error IS NULL THEN
         -- Single-table UPDATE assigns left to right: each counter reads its old date first.
@@ -188,6 +212,8 @@ proc: BEGIN
         VALUES (p_account_id, v_sign * p_amount, v_currency, 'principal'),
                (v_gl_id, -v_sign * p_amount, v_currency, 'principal');
     END IF;
+    -- The header carries the assessment (NULL: not assessed; sp_post_journal clears these).
+    SET @bank_rule_points = JSON_VALUE(v_risk, '$.points'), @bank_rule_hits = JSON_EXTRACT(v_risk, '$.hits');
     CALL sp_post_journal(v_txn_type, p_amount, v_currency, 0,
                          IF(p_type = 'withdrawal', p_account_id, NULL),
                          IF(p_type = 'withdrawal', NULL, p_account_id),

@@ -6,7 +6,9 @@
 -- available balance (the balance stays), and the day's spending becomes p_spent_today (the
 -- daily limit counts what is held). The caller commits. A duplicate idempotency key (1062: a
 -- retry, or the same key committed meanwhile) rolls back, replays the first result and
--- returns p_transaction_id NULL.
+-- returns p_transaction_id NULL. The header's rule_points and rule_hits are the session's
+-- @bank_rule_points and @bank_rule_hits (the caller's fn_risk_assess; NULL: not assessed),
+-- which this clears.
 -- Parameters:
 --   p_type             the transaction's type ('transfer' or 'batch')
 --   p_otp              TRUE: 'pending_otp' (the code first), FALSE: 'pending_review'
@@ -68,17 +70,21 @@ proc: BEGIN
     DECLARE v_txn_id BIGINT UNSIGNED DEFAULT NULL;
     DECLARE v_hold_id BIGINT UNSIGNED;
     DECLARE v_found BOOLEAN DEFAULT FALSE;
+    -- The caller's risk assessment for the header (fn_risk_assess), read once and cleared.
+    DECLARE v_rule_points SMALLINT UNSIGNED DEFAULT @bank_rule_points;
+    DECLARE v_rule_hits TEXT DEFAULT @bank_rule_hits;
+    SET @bank_rule_points = NULL, @bank_rule_hits = NULL;
     SET p_transaction_id = NULL;
     BEGIN
         DECLARE EXIT HANDLER FOR 1062 SET v_txn_id = NULL;
         INSERT INTO transactions (reference, type, status, amount, currency, fee, from_account_id,
                                   to_account_id, target_amount, target_currency, fx_rate,
                                   initiator_id, idempotency_key, request_hash, description,
-                                  created_at)
+                                  created_at, rule_points, rule_hits)
         VALUES (fn_new_reference(), p_type, IF(p_otp, 'pending_otp', 'pending_review'),
                 p_amount, p_currency, p_fee, p_from_account_id, p_to_account_id, p_target_amount,
                 p_target_currency, p_fx_rate, p_actor_id, p_idempotency_key, p_request_hash,
-                p_description, NOW(6));
+                p_description, NOW(6), v_rule_points, v_rule_hits);
         SET v_txn_id = LAST_INSERT_ID();
     END;
     IF v_txn_id IS NULL THEN

@@ -20,6 +20,10 @@
 -- (sp_hold_batch_for_approval) is created as its parent alone, 'pending_otp' or
 -- 'pending_review', with amount + fees held; its children are posted on confirmation or
 -- approval (sp_pending_post_batch), at the amounts, fees and rates computed here.
+-- In a session the risk rules judge the batch as a whole (fn_risk_assess on its total, no
+-- receiver, under the sender's lock): MEDIUM holds it for review, HIGH refuses it
+-- (sp_risk_decline: RISK_DECLINED, kept in risk_declines); the parent carries the points and
+-- hits (rule_points, rule_hits), held or posted.
 -- Parameters:
 --   p_from_account_id  the sender's account
 --   p_items            JSON array of {"to_account_number", "amount", "description"?}
@@ -29,14 +33,16 @@
 --   p_session_id       the actor's session (NULL: trusted caller)
 --   p_owner_id         as in sp_perform_transfer
 --   p_otp_hash         HMAC-SHA256 of a one-time code, stored if the batch needs one
+--   p_client_ip        the client's address, for the risk rules (NULL: unknown)
+--   p_country          the client's country, ISO 3166 alpha-2 (NULL: unknown)
 -- Returns: the parent row, then the child rows, in id order; a held batch its parent only.
 -- Errors: BATCH_EMPTY, BATCH_TOO_LARGE, INVALID_ARGUMENT, SESSION_REVOKED, FORBIDDEN,
 --         ACCOUNT_NOT_FOUND, KYC_REQUIRED, SAME_ACCOUNT, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE,
 --         LIMIT_EXCEEDED, DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, ACCOUNT_FROZEN,
 --         ACCOUNT_CLOSED, UNKNOWN_CURRENCY, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL, IDEMPOTENCY_CONFLICT,
---         BALANCE_OUT_OF_RANGE, INVALID_ARGUMENT (no fee schedule for the currency).
+--         BALANCE_OUT_OF_RANGE, INVALID_ARGUMENT (no fee schedule for the currency), RISK_DECLINED.
 -- Example: CALL sp_perform_batch_transfer(7, '[{"to_account_number":"123456789012","amount":"5.000"}]',
---                                         'payroll', 'batch-1', 42, NULL, 42, NULL);
+--                                         'payroll', 'batch-1', 42, NULL, 42, NULL, NULL, NULL);
 DROP PROCEDURE IF EXISTS sp_perform_batch_transfer;
 DELIMITER $$
 CREATE PROCEDURE sp_perform_batch_transfer(
@@ -47,7 +53,9 @@ CREATE PROCEDURE sp_perform_batch_transfer(
     IN p_actor_id BIGINT UNSIGNED,
     IN p_session_id CHAR(32),
     IN p_owner_id BIGINT UNSIGNED,
-    IN p_otp_hash BINARY(32))
+    IN p_otp_hash BINARY(32),
+    IN p_client_ip VARCHAR(45),
+    IN p_country CHAR(2))
 MODIFIES SQL DATA
 COMMENT 'sp_perform_batch_transfer: up to 1,000 transfers from one account, all or nothing.'
 proc: BEGIN
@@ -80,6 +88,8 @@ proc: BEGIN
     DECLARE v_today DATE DEFAULT fn_bank_date();
     DECLARE v_shards INT DEFAULT (SELECT gl_shards FROM bank_settings WHERE id = 1);
     DECLARE v_held BOOLEAN DEFAULT FALSE;
+    DECLARE v_risk TEXT DEFAULT NULL;
+    DECLARE v_replayed BOOLEAN DEFAULT FALSE;
     DECLARE c_lock CURSOR FOR
         SELECT a.id FROM accounts a
         WHERE a.id = p_from_account_id
@@ -295,14 +305,27 @@ proc: BEGIN
     END IF;
     -- Decision point: hold for confirmation or review instead of posting.
     IF v_message IS NULL AND p_session_id IS NOT NULL THEN
+        SET v_risk = fn_risk_assess(p_from_account_id, NULL, v_total,
+                                    IF(v_currency = 'JOD', v_total, fn_jod_equivalent(v_total, v_currency)),
+                                    'batch', NOW(6), p_session_id, p_client_ip, p_country);
+        IF JSON_VALUE(v_risk, '$.decision') = 'block' THEN
+            CALL sp_risk_decline('batch', p_from_account_id, NULL, v_total, v_currency,
+                                 IF(v_currency = 'JOD', v_total, fn_jod_equivalent(v_total, v_currency)),
+                                 v_risk, p_actor_id, p_session_id, p_client_ip, p_country,
+                                 p_idempotency_key, v_hash, v_replayed);
+            COMMIT;
+            LEAVE proc;
+        END IF;
         CALL sp_hold_batch_for_approval(p_from_account_id, v_total, v_currency, v_debited - v_total,
                                         p_description, p_actor_id, p_idempotency_key, v_hash,
                                         v_from_user, p_owner_id IS NOT NULL, p_otp_hash,
-                                        v_spent + v_total, v_held);
+                                        v_spent + v_total, v_risk, v_held);
         IF v_held THEN
             LEAVE proc;
         END IF;
     END IF;
+    -- The parent carries the assessment (NULL: not assessed; sp_post_journal clears these).
+    SET @bank_rule_points = JSON_VALUE(v_risk, '$.points'), @bank_rule_hits = JSON_EXTRACT(v_risk, '$.hits');
     CALL sp_post_journal('batch', IFNULL(v_total, 0), v_currency, 0, p_from_account_id, NULL,
                          NULL, NULL, NULL, p_description, NULL,
                          p_actor_id, p_idempotency_key, v_hash, v_message,

@@ -34,6 +34,10 @@
 -- locks, the result row by primary key.
 -- A transfer in a session (the API) that the confirmation or review rules hold is created
 -- 'pending_otp' or 'pending_review' with amount + fee held instead (sp_hold_for_approval).
+-- In a session the risk rules judge it too (fn_risk_assess, under the sender's lock): MEDIUM
+-- holds it for review like a review rule (after its code when it needs one), HIGH refuses it
+-- (sp_risk_decline: RISK_DECLINED, the refusal kept in risk_declines); the points and hits are
+-- stored on the header (rule_points, rule_hits), held or posted.
 -- Off the locks: the settings, the code rule's threshold, the fee, the amount's form, the
 -- conversion and the JOD-equivalent are read or computed before the rows are locked (they
 -- depend only on the accounts' currencies, which never change); under the locks run only
@@ -51,13 +55,16 @@
 --   p_session_id         the actor's session (NULL: trusted caller)
 --   p_owner_id           NULL: staff; else the sender account must belong to this user
 --   p_otp_hash           HMAC-SHA256 of a one-time code, stored if the transfer needs one
+--   p_client_ip          the client's address, for the risk rules (NULL: unknown)
+--   p_country            the client's country, ISO 3166 alpha-2 (NULL: unknown)
 -- Returns: the transaction, in sp_emit_transaction's shape.
 -- Errors: SESSION_REVOKED, FORBIDDEN (a staff call, p_owner_id NULL, by a non-staff user),
 --         ACCOUNT_NOT_FOUND, SAME_ACCOUNT, IDEMPOTENCY_CONFLICT, KYC_REQUIRED, ACCOUNT_FROZEN,
 --         ACCOUNT_CLOSED, UNKNOWN_CURRENCY, INVALID_AMOUNT, AMOUNT_OUT_OF_RANGE, LIMIT_EXCEEDED,
 --         DAILY_LIMIT_EXCEEDED, INSUFFICIENT_FUNDS, FX_RATE_UNAVAILABLE, FX_AMOUNT_TOO_SMALL,
---         BALANCE_OUT_OF_RANGE, INVALID_ARGUMENT (no fee schedule for the currency).
--- Example: CALL sp_perform_transfer(7, '123456789012', 100.000, NULL, 'rent', 'tr-1', 42, NULL, 42, NULL);
+--         BALANCE_OUT_OF_RANGE, INVALID_ARGUMENT (no fee schedule for the currency),
+--         RISK_DECLINED.
+-- Example: CALL sp_perform_transfer(7, '123456789012', 100.000, NULL, 'rent', 'tr-1', 42, NULL, 42, NULL, NULL, NULL);
 DROP PROCEDURE IF EXISTS sp_perform_transfer;
 DELIMITER $$
 CREATE PROCEDURE sp_perform_transfer(
@@ -70,7 +77,9 @@ CREATE PROCEDURE sp_perform_transfer(
     IN p_actor_id BIGINT UNSIGNED,
     IN p_session_id CHAR(32),
     IN p_owner_id BIGINT UNSIGNED,
-    IN p_otp_hash BINARY(32))
+    IN p_otp_hash BINARY(32),
+    IN p_client_ip VARCHAR(45),
+    IN p_country CHAR(2))
 MODIFIES SQL DATA
 COMMENT 'sp_perform_transfer: move money from one customer account to another, in one call.'
 proc: BEGIN
@@ -126,6 +135,10 @@ proc: BEGIN
     DECLARE v_otp_threshold DECIMAL(20,4) DEFAULT NULL;
     DECLARE v_otp BOOLEAN DEFAULT FALSE;
     DECLARE v_hits VARCHAR(512) DEFAULT NULL;
+    DECLARE v_risk TEXT DEFAULT NULL;
+    DECLARE v_rule_points SMALLINT UNSIGNED DEFAULT NULL;
+    DECLARE v_rule_hits TEXT DEFAULT NULL;
+    DECLARE v_replayed BOOLEAN DEFAULT FALSE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
@@ -273,10 +286,26 @@ proc: BEGIN
         END IF;
         SET v_otp = p_owner_id IS NOT NULL AND v_jod > IFNULL(v_otp_threshold, v_jod);
         SET v_hits = fn_review_hits(p_from_account_id, v_to_id, v_jod);
+        SET v_risk = fn_risk_assess(p_from_account_id, v_to_id, p_amount, v_jod, 'transfer', NOW(6),
+                                    p_session_id, p_client_ip, p_country);
+        SET v_rule_points = JSON_VALUE(v_risk, '$.points'), v_rule_hits = JSON_EXTRACT(v_risk, '$.hits');
+        IF JSON_VALUE(v_risk, '$.decision') = 'block' THEN
+            CALL sp_risk_decline('transfer', p_from_account_id, v_to_id, p_amount, v_from_currency, v_jod,
+                                 v_risk, p_actor_id, p_session_id, p_client_ip, p_country,
+                                 p_idempotency_key, v_hash, v_replayed);
+            COMMIT;
+            LEAVE proc;
+        END IF;
+        -- MEDIUM holds it as a review rule would ('risk_review', when no review rule did).
+        IF JSON_VALUE(v_risk, '$.decision') = 'review' AND v_hits IS NULL THEN
+            SET v_hits = '["risk_review"]';
+        END IF;
         IF v_otp OR v_hits IS NOT NULL THEN
             IF v_otp AND p_otp_hash IS NULL THEN
                 SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: this transfer needs a one-time code';
             END IF;
+            -- The held header carries the assessment (sp_pending_create reads and clears these).
+            SET @bank_rule_points = v_rule_points, @bank_rule_hits = v_rule_hits;
             CALL sp_hold_for_approval(p_from_account_id, v_to_id, p_amount, v_from_currency, v_fee,
                                       v_target, v_to_currency, v_rate, p_description, p_actor_id,
                                       p_idempotency_key, v_hash, v_from_user, v_otp, p_otp_hash,
@@ -289,10 +318,10 @@ proc: BEGIN
         DECLARE EXIT HANDLER FOR 1062 SET v_txn_id = NULL;
         INSERT INTO transactions (reference, type, status, amount, currency, fee, from_account_id, to_account_id,
                                   target_amount, target_currency, fx_rate, initiator_id, idempotency_key,
-                                  request_hash, description, parent_id, created_at)
+                                  request_hash, description, parent_id, created_at, rule_points, rule_hits)
         VALUES (v_reference, 'transfer', 'completed', p_amount,
                 v_from_currency, v_fee, p_from_account_id, v_to_id, v_target, v_to_currency, v_rate,
-                p_actor_id, p_idempotency_key, v_hash, p_description, NULL, NOW(6));
+                p_actor_id, p_idempotency_key, v_hash, p_description, NULL, NOW(6), v_rule_points, v_rule_hits);
         SET v_txn_id = LAST_INSERT_ID();
     END;
     IF v_txn_id IS NULL THEN

@@ -23,6 +23,8 @@
 --      p_reversal_of_id is set, the children's outbox events (for p_event_user_id) and then
 --      the header's; COMMIT.
 -- Anything the caller writes before the call (daily counters) commits or rolls back with it.
+-- A new header's rule_points and rule_hits are the session's @bank_rule_points and
+-- @bank_rule_hits (the caller's fn_risk_assess; NULL: not assessed), which this clears.
 -- Parameters:
 --   p_type                the transaction's type
 --   p_amount              its amount (the header's; legs carry the entries)
@@ -87,6 +89,10 @@ proc: BEGIN
     DECLARE v_duplicate BOOLEAN DEFAULT FALSE;
     DECLARE v_children INT;
     DECLARE v_held_id BIGINT UNSIGNED DEFAULT NULL;
+    -- The caller's risk assessment for the header (fn_risk_assess), read once and cleared.
+    DECLARE v_rule_points SMALLINT UNSIGNED DEFAULT @bank_rule_points;
+    DECLARE v_rule_hits TEXT DEFAULT @bank_rule_hits;
+    SET @bank_rule_points = NULL, @bank_rule_hits = NULL;
     IF p_transaction_id IS NOT NULL THEN
         SELECT id INTO v_held_id FROM transactions
         WHERE id = p_transaction_id AND status IN ('pending_otp', 'pending_review');
@@ -126,11 +132,11 @@ proc: BEGIN
             INSERT INTO transactions (reference, type, status, amount, currency, fee, from_account_id,
                                       to_account_id, target_amount, target_currency, fx_rate,
                                       initiator_id, idempotency_key, request_hash, description,
-                                      reversal_of_id, created_at)
+                                      reversal_of_id, created_at, rule_points, rule_hits)
             VALUES (fn_new_reference(), p_type, 'completed', p_amount, p_currency, p_fee,
                     p_from_account_id, p_to_account_id, p_target_amount, p_target_currency, p_fx_rate,
                     p_actor_id, p_idempotency_key, p_request_hash, p_description, p_reversal_of_id,
-                    NOW(6));
+                    NOW(6), v_rule_points, v_rule_hits);
         END;
         IF v_duplicate THEN
             -- A retry, or the same key committed meanwhile by a call on other accounts.

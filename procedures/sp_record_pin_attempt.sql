@@ -1,5 +1,6 @@
 -- sp_record_pin_attempt: count a wrong PIN, or clear the count after a right one.
--- Three wrong PINs in a row lock money movement for 15 minutes.
+-- Three wrong PINs in a row lock money movement for 15 minutes. A wrong one is also logged
+-- in login_events (outcome 'pin_failure'), where the risk rules count failed attempts.
 -- Parameters:
 --   p_user_id  the user
 --   p_success  TRUE after a right PIN, FALSE after a wrong one
@@ -36,6 +37,10 @@ BEGIN
         SET v_count = v_count + 1;
     END IF;
     UPDATE users SET pin_failed_count = v_count, pin_locked_until = v_locked WHERE id = p_user_id;
+    IF NOT p_success THEN
+        INSERT INTO login_events (user_id, username, outcome)
+        SELECT id, username, 'pin_failure' FROM users WHERE id = p_user_id;
+    END IF;
     COMMIT;
 
     SELECT v_count AS pin_failed_count, IF(v_locked > v_now, v_locked, NULL) AS pin_locked_until;

@@ -24,6 +24,6 @@ MODIFIES SQL DATA
 COMMENT 'sp_top_up: a customer''s self-service deposit into their own account from an external funding source.'
 BEGIN
     CALL sp_move_cash('top_up', p_account_id, p_amount, p_description, p_idempotency_key,
-                      p_actor_id, p_session_id, p_actor_id);
+                      p_actor_id, p_session_id, p_actor_id, NULL, NULL);
 END$$
 DELIMITER ;

@@ -10,8 +10,10 @@
 --   p_actor_id         who acts (the transaction's initiator)
 --   p_session_id       the actor's session (NULL: trusted caller)
 --   p_owner_id         NULL: staff; else the customer themself, who must own the account
+--   p_client_ip        the client's address, for the risk rules (NULL: unknown)
+--   p_country          the client's country, ISO 3166 alpha-2 (NULL: unknown)
 -- Errors: see sp_move_cash.
--- Example: CALL sp_withdraw_cash(7, 50.000, 'ATM', 'wd-1', 42, NULL, 42);
+-- Example: CALL sp_withdraw_cash(7, 50.000, 'ATM', 'wd-1', 42, NULL, 42, NULL, NULL);
 DROP PROCEDURE IF EXISTS sp_withdraw_cash;
 DELIMITER $$
 CREATE PROCEDURE sp_withdraw_cash(
@@ -21,11 +23,13 @@ CREATE PROCEDURE sp_withdraw_cash(
     IN p_idempotency_key VARCHAR(128),
     IN p_actor_id BIGINT UNSIGNED,
     IN p_session_id CHAR(32),
-    IN p_owner_id BIGINT UNSIGNED)
+    IN p_owner_id BIGINT UNSIGNED,
+    IN p_client_ip VARCHAR(45),
+    IN p_country CHAR(2))
 MODIFIES SQL DATA
 COMMENT 'sp_withdraw_cash: cash paid out of a customer account, within its limits and funds.'
 BEGIN
     CALL sp_move_cash('withdrawal', p_account_id, p_amount, p_description, p_idempotency_key,
-                      p_actor_id, p_session_id, p_owner_id);
+                      p_actor_id, p_session_id, p_owner_id, p_client_ip, p_country);
 END$$
 DELIMITER ;

@@ -74,6 +74,7 @@ API_PROCEDURES: tuple[str, ...] = (
     "sp_reverse_transaction",
     "sp_get_transaction",
     "sp_list_transactions",
+    "sp_risk_score",
     # staff controls and the audit trail
     "sp_admin_list_users",
     "sp_admin_list_accounts",

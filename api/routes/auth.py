@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Response, status
 
 from api.deps import (
     Caller,
+    ClientCountry,
     ClientIp,
     CurrentUser,
     LedgerDep,
@@ -72,11 +73,12 @@ async def register(
              dependencies=[LoginLimit])
 async def login(
     body: LoginRequest, ledger: LedgerDep, settings: SettingsDep, ip: ClientIp,
-    user_agent: UserAgent = None,
+    country: ClientCountry, user_agent: UserAgent = None,
 ) -> TokenResponse | MfaChallengeResponse:
     """Password login: tokens, or `mfa_required` with a `challenge_id` for /auth/login/verify."""
     opened = await sessions.login(ledger, settings, username=body.username,
-                                  password=body.password, ip=ip, user_agent=user_agent)
+                                  password=body.password, ip=ip, user_agent=user_agent,
+                                  country=country)
     if isinstance(opened, SessionTokens):
         return TokenResponse.model_validate(opened)
     return MfaChallengeResponse.model_validate(opened)
@@ -85,7 +87,7 @@ async def login(
 @router.post("/login/verify", response_model=TokenResponse, dependencies=[LoginLimit])
 async def login_verify(
     body: LoginVerifyRequest, ledger: LedgerDep, settings: SettingsDep, pii: PiiDep,
-    limits: LimitsDep, ip: ClientIp, user_agent: UserAgent = None,
+    limits: LimitsDep, ip: ClientIp, country: ClientCountry, user_agent: UserAgent = None,
 ) -> TokenResponse:
     """Second login step: the challenge from /auth/login and a current TOTP code.
 
@@ -93,7 +95,7 @@ async def login_verify(
     """
     return TokenResponse.model_validate(await sessions.verify_mfa_login(
         ledger, settings, pii, limits, challenge_id=body.challenge_id, code=body.code, ip=ip,
-        user_agent=user_agent))
+        user_agent=user_agent, country=country))
 
 
 @router.post("/refresh", response_model=TokenResponse)

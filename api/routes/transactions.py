@@ -13,6 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from api.deps import (
+    ClientCountry,
+    ClientIp,
     Currencies,
     CurrentUser,
     Idempotent,
@@ -83,7 +85,7 @@ async def deposit(
              response_model=TransactionResponse, dependencies=[MoneyLimit])
 async def withdraw(
     body: WithdrawRequest, caller: MovesMoney, idempotency: Idempotent, ledger: LedgerDep,
-    settings: SettingsDep, currencies: Currencies,
+    settings: SettingsDep, currencies: Currencies, ip: ClientIp, country: ClientCountry,
 ) -> TransactionResponse:
     """Cash out of your own account (PIN once set), or (teller and up) any customer's."""
     owner = _cash_owner(caller)
@@ -92,7 +94,7 @@ async def withdraw(
     row = await ledger.withdraw(account_id=body.account_id, amount=body.amount,
                                 description=body.description, idempotency_key=idempotency.key,
                                 actor_id=caller.user_id, session_id=caller.session_id,
-                                owner_id=owner)
+                                owner_id=owner, client_ip=ip, country=country)
     return idempotency.answer(TransactionResponse.of(row, currencies))
 
 
@@ -101,12 +103,14 @@ async def withdraw(
 async def transfer(
     body: TransferRequest, caller: MovesMoney, idempotency: Idempotent, ledger: LedgerDep,
     settings: SettingsDep, currencies: Currencies, notifier: NotifierDep, pii: PiiDep,
+    ip: ClientIp, country: ClientCountry,
 ) -> TransactionResponse:
     """From your account to any account number; converted when the currencies differ.
 
     Above the confirmation threshold the transfer is created `pending_otp` with amount and
     fee held, and a six-digit code is sent to you (POST /transactions/{id}/confirm); one that
-    a review rule holds is created `pending_review` and waits for staff.
+    a review rule or the risk rules' MEDIUM level holds is created `pending_review` and waits
+    for staff; the risk rules' HIGH level refuses it (422 RISK_DECLINED, with the reasons).
     """
     await check_pin(ledger, settings, caller, body.pin)
     code = new_otp()
@@ -115,7 +119,8 @@ async def transfer(
                                 amount=body.amount,
                                 description=body.description, idempotency_key=idempotency.key,
                                 actor_id=caller.user_id, session_id=caller.session_id,
-                                owner_id=caller.user_id, otp_hash=otp_digest(settings, code))
+                                owner_id=caller.user_id, otp_hash=otp_digest(settings, code),
+                                client_ip=ip, country=country)
     if row["status"] == "pending_otp" and not row["replayed"]:
         await send_otp(notifier=notifier, ledger=ledger, pii=pii, code=code,
                        user_id=caller.user_id, session_id=caller.session_id,
@@ -179,6 +184,7 @@ async def reject(
 async def batch_transfer(
     body: BatchTransferRequest, caller: MovesMoney, idempotency: Idempotent, ledger: LedgerDep,
     settings: SettingsDep, currencies: Currencies, notifier: NotifierDep, pii: PiiDep,
+    ip: ClientIp, country: ClientCountry,
 ) -> BatchTransferResponse:
     """Up to 1,000 transfers from one of your accounts, all or nothing, in one call.
 
@@ -195,7 +201,8 @@ async def batch_transfer(
     parent_row, *child_rows = await ledger.batch_transfer(
         from_account_id=body.from_account_id, items=items, description=body.description,
         idempotency_key=idempotency.key, actor_id=caller.user_id, session_id=caller.session_id,
-        owner_id=caller.user_id, otp_hash=otp_digest(settings, code))
+        owner_id=caller.user_id, otp_hash=otp_digest(settings, code), client_ip=ip,
+        country=country)
     if parent_row["status"] == "pending_otp" and not parent_row["replayed"]:
         await send_otp(notifier=notifier, ledger=ledger, pii=pii, code=code,
                        user_id=caller.user_id, session_id=caller.session_id,

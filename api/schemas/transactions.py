@@ -24,6 +24,7 @@ from api.fields import (
 from api.money import Currencies, Money
 from api.schemas.base import FromRow, RequestModel, UtcDateTime
 from api.schemas.fx import applied_rate_text
+from api.schemas.risk import RiskHit
 
 # -- money ------------------------------------------------------------------------------
 
@@ -193,16 +194,22 @@ class ReviewItem(TransactionResponse):
     held_amount: Money
     owner_id: int
     confirmed_at: UtcDateTime | None = None
+    # The risk rules' judgement (None and [] when it was not assessed).
+    rule_points: int | None = None
+    rule_hits: list[RiskHit] = []
 
     @model_validator(mode="before")
     @classmethod
     def _hits(cls, row: Any) -> Any:
-        """review_hits arrives as JSON text; amount_jod as a string."""
+        """review_hits and rule_hits arrive as JSON text; amount_jod as a string."""
         if not isinstance(row, Mapping):
             return row
         shaped = dict(row)
         hits = shaped.get("review_hits")
         shaped["review_hits"] = json.loads(hits) if isinstance(hits, str | bytes) else (hits or [])
+        rule_hits = shaped.get("rule_hits")
+        shaped["rule_hits"] = (json.loads(rule_hits) if isinstance(rule_hits, str | bytes)
+                               else (rule_hits or []))
         if shaped.get("amount_jod") is not None:
             shaped["amount_jod"] = str(shaped["amount_jod"])
         return shaped

@@ -37,6 +37,8 @@ account and user, the risk scores and the alerts (`fraud:read`, which managers, 
 admins hold too), and resolve alerts as confirmed fraud or a false positive
 (`fraud:resolve`, analysts and admins; never on their own account). Anyone signed in reads
 the risk scores of their own payments (`/analytics/risk-scores`).
+`risk:score` runs the risk rules over proposed transactions (POST /risk/score; managers,
+analysts and admins): nothing posts.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class Permission(StrEnum):
     TRANSACTIONS_REVIEW = "transactions:review"
     FRAUD_READ = "fraud:read"
     FRAUD_RESOLVE = "fraud:resolve"
+    RISK_SCORE = "risk:score"
 
 
 P = Permission
@@ -83,11 +86,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                              P.MONEY_CASH_ANY, P.TRANSACTIONS_READ_ANY,
                              P.TRANSACTIONS_REVERSE, P.USERS_READ_ANY, P.USERS_KYC,
                              P.USERS_END_SESSIONS, P.ACCOUNTS_FREEZE, P.FX_PUBLISH,
-                             P.TRANSACTIONS_REVIEW, P.FRAUD_READ}),
+                             P.TRANSACTIONS_REVIEW, P.FRAUD_READ,
+                             P.RISK_SCORE}),
     Role.AUDITOR: frozenset({P.ACCOUNTS_READ_ANY, P.TRANSACTIONS_READ_ANY, P.USERS_READ_ANY,
                              P.AUDIT_READ, P.FRAUD_READ}),
     Role.ANALYST: frozenset({P.ACCOUNTS_READ_ANY, P.TRANSACTIONS_READ_ANY, P.USERS_READ_ANY,
-                             P.FRAUD_READ, P.FRAUD_RESOLVE}),
+                             P.FRAUD_READ, P.FRAUD_RESOLVE, P.RISK_SCORE}),
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -113,7 +113,7 @@ async def _count_failure(
 
 async def login(
     ledger: Ledger, settings: Settings, *, username: str, password: str, ip: str,
-    user_agent: str | None,
+    user_agent: str | None, country: str | None = None,
 ) -> SessionTokens | MfaRequired:
     """Check the password and open a session or an MFA challenge."""
     name = login_username(username)
@@ -131,12 +131,13 @@ async def login(
     if found["mfa_enabled"]:
         challenge = issue_mfa_challenge(settings, user_id=user_id)
         return MfaRequired(challenge_id=challenge, expires_in=settings.mfa_challenge_minutes * 60)
-    return await open_session(ledger, settings, user_id=user_id, ip=ip, user_agent=user_agent)
+    return await open_session(ledger, settings, user_id=user_id, ip=ip, user_agent=user_agent,
+                              country=country)
 
 
 async def verify_mfa_login(
     ledger: Ledger, settings: Settings, pii: PiiCipher, limits: RateLimits, *,
-    challenge_id: str, code: str, ip: str, user_agent: str | None,
+    challenge_id: str, code: str, ip: str, user_agent: str | None, country: str | None = None,
 ) -> SessionTokens:
     """The second login step: an unspent challenge plus a TOTP code not used before."""
     challenge = decode_mfa_challenge(settings, challenge_id)
@@ -159,13 +160,15 @@ async def verify_mfa_login(
     # The procedure spends the challenge and the time step in the session's transaction.
     return await open_session(ledger, settings, user_id=challenge.user_id, ip=ip,
                               user_agent=user_agent, mfa_challenge_id=challenge.challenge_id,
-                              mfa_step=step)
+                              mfa_step=step, country=country)
 
 
 async def open_session(
     ledger: Ledger, settings: Settings, *, user_id: int, ip: str, user_agent: str | None,
     mfa_challenge_id: str | None = None, mfa_step: int | None = None,
+    country: str | None = None,
 ) -> SessionTokens:
+    """Open a session; it records the client's address, agent and country (None: unknown)."""
     session_id = new_session_id()
     refresh, refresh_hash = new_refresh_token()
     now = _now()
@@ -173,7 +176,8 @@ async def open_session(
         user_id=user_id, session_id=session_id, refresh_hash=refresh_hash,
         session_expires_at=now + timedelta(days=settings.refresh_token_days),
         refresh_expires_at=now + timedelta(days=settings.refresh_token_days),
-        ip=ip, user_agent=user_agent, mfa_challenge_id=mfa_challenge_id, mfa_step=mfa_step)
+        ip=ip, user_agent=user_agent, mfa_challenge_id=mfa_challenge_id, mfa_step=mfa_step,
+        country=country)
     return _tokens(settings, row, refresh)
 
 

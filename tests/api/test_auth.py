@@ -343,7 +343,7 @@ class TestMfa:
             proc(bank.admin, "sp_auth_login_succeeded", user_id=person.id, session_id="a" * 32,
                  refresh_hash=hashlib.sha256(b"t").digest(), session_expires_at=tomorrow,
                  refresh_expires_at=tomorrow, ip_address="10.0.0.9", user_agent="t",
-                 mfa_challenge_id=None, mfa_step=None)
+                 mfa_challenge_id=None, mfa_step=None, country=None)
 
 
 class TestProfile:

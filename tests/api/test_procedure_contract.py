@@ -113,7 +113,7 @@ class TestAWrongNameFailsLoudly:
         arguments = {"from_account_id": payer["id"], "to_account_number": payee["account_number"],
                      "amount": Decimal("1.000"), "fee": Decimal(0), "description": None,
                      "idempotency_key": secrets.token_hex(8), "actor_id": 1, "session_id": None,
-                     "owner_id": None, "otp_hash": None}
+                     "owner_id": None, "otp_hash": None, "client_ip": None, "country": None}
         for name, value in change.items():
             if value is None:
                 del arguments[name]
@@ -128,7 +128,8 @@ class TestAWrongNameFailsLoudly:
         account = open_account(admin_conn, new_user(admin_conn))
         with pytest.raises(TypeError, match=r"missing \['idempotency_key'"):
             proc(admin_conn, "sp_withdraw_cash", account_id=account["id"], amount="1.000",
-                 description=None, actor_id=1, session_id=None, owner_id=None)
+                 description=None, actor_id=1, session_id=None, owner_id=None,
+                 client_ip=None, country=None)
 
     def test_keyword_order_does_not_matter(self, admin_conn):
         """Amount and fee are both DECIMAL: positional, swapping them went unnoticed."""
@@ -139,6 +140,6 @@ class TestAWrongNameFailsLoudly:
             otp_hash=None, idempotency_key=secrets.token_hex(8), description=None,
             fee=Decimal("1.000"),
             amount=Decimal("30.000"), to_account_number=payee["account_number"],
-            from_account_id=payer["id"])
+            from_account_id=payer["id"], client_ip=None, country=None)
         assert balance(admin_conn, payee["id"]) == Decimal("30.000")
         assert balance(admin_conn, payer["id"]) == Decimal("69.000")

@@ -193,11 +193,12 @@ class TestSessions:
         before = counts(admin_conn)
         for procedure, args in (
             ("sp_deposit_cash", (account["id"], "5.000", "x", "k1", teller, None, None)),
-            ("sp_withdraw_cash", (account["id"], "5.000", "x", "k2", teller, None, None)),
+            ("sp_withdraw_cash", (account["id"], "5.000", "x", "k2", teller, None, None, None,
+                                  None)),
             ("sp_perform_transfer", (account["id"], account["account_number"], "1.000", "0",
-                                     None, "k3", teller, None, None, None)),
+                                     None, "k3", teller, None, None, None, None, None)),
             ("sp_perform_batch_transfer", (account["id"], "[]", None, "k4", teller, None, None,
-                                           None)),
+                                           None, None, None)),
         ):
             with pytest.raises(pymysql.err.MySQLError) as caught:
                 call(bank_app_conn, procedure, *args)

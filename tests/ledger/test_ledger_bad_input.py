@@ -51,7 +51,7 @@ def _cash(account_id, amount):
 
 
 def _withdraw(account_id, amount):
-    return "sp_withdraw_cash", _cash(account_id, amount)
+    return "sp_withdraw_cash", {**_cash(account_id, amount), "client_ip": None, "country": None}
 
 
 def _deposit(account_id, amount):
@@ -62,7 +62,8 @@ def _transfer(from_id, to_number, amount, fee="0"):
     return "sp_perform_transfer", {
         "from_account_id": from_id, "to_account_number": to_number, "amount": amount,
         "fee": fee, "description": None, "idempotency_key": secrets.token_hex(6), "actor_id": 1,
-        "session_id": None, "owner_id": None, "otp_hash": None}
+        "session_id": None, "owner_id": None, "otp_hash": None, "client_ip": None,
+        "country": None}
 
 
 class TestAmounts:
@@ -254,7 +255,8 @@ class TestSessions:
             "sp_withdraw_cash",
             {"account_id": accounts["jod"]["id"], "amount": "1", "description": None,
              "idempotency_key": secrets.token_hex(6), "actor_id": accounts["user"],
-             "session_id": "0" * 32, "owner_id": accounts["user"]},
+             "session_id": "0" * 32, "owner_id": accounts["user"], "client_ip": None,
+             "country": None},
         )
 
 

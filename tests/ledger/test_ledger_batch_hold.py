@@ -42,7 +42,7 @@ def held_batch(app_conn: Any, user: int, session: str, source: int,
     return proc(app_conn, "sp_perform_batch_transfer", from_account_id=source,
                 items=json.dumps([{"to_account_number": n, "amount": a} for n, a in items]),
                 description="payroll", idempotency_key=secrets.token_hex(8), actor_id=user,
-                session_id=session, owner_id=user, otp_hash=otp_hash)
+                session_id=session, owner_id=user, otp_hash=otp_hash, client_ip=None, country=None)
 
 
 def confirm(app_conn: Any, user: int, session: str, txn: int, otp_hash: bytes

@@ -41,7 +41,7 @@ class TestRaces:
                 *(
                     aproc(c, "sp_withdraw_cash", account_id=account["id"], amount="10.000",
                           description=None, idempotency_key=secrets.token_hex(8), actor_id=1,
-                          session_id=None, owner_id=None)
+                          session_id=None, owner_id=None, client_ip=None, country=None)
                     for c in conns
                 ),
                 return_exceptions=True,
@@ -77,7 +77,8 @@ class TestRaces:
                 await aproc(conn, "sp_perform_transfer", from_account_id=src["id"],
                             to_account_number=dst["account_number"], amount="1.000", fee="0",
                             description=None, idempotency_key=secrets.token_hex(8), actor_id=1,
-                            session_id=None, owner_id=None, otp_hash=None)
+                            session_id=None, owner_id=None, otp_hash=None,
+                            client_ip=None, country=None)
 
         try:
             results = await asyncio.gather(
@@ -108,7 +109,7 @@ class TestRaces:
                     aproc(c, "sp_perform_transfer", from_account_id=src["id"],
                           to_account_number=dst["account_number"], amount="100", fee="0",
                           description="rent", idempotency_key=key, actor_id=user, session_id=None,
-                          owner_id=user, otp_hash=None)
+                          owner_id=user, otp_hash=None, client_ip=None, country=None)
                     for c in conns
                 ),
                 return_exceptions=True,
@@ -140,7 +141,7 @@ class TestRaces:
                     aproc(c, "sp_perform_transfer", from_account_id=s["id"],
                           to_account_number=dst["account_number"], amount="10", fee="0",
                           description=None, idempotency_key=key, actor_id=user, session_id=None,
-                          owner_id=user, otp_hash=None)
+                          owner_id=user, otp_hash=None, client_ip=None, country=None)
                     for c, s in zip(conns, sources, strict=True)
                 ),
                 return_exceptions=True,

@@ -74,7 +74,8 @@ async def test_acknowledged_transfers_survive_sigkill(crash_server: PrivateServe
                                        to_account_number=dst["account_number"], amount="1.000",
                                        fee="0", description=None,
                                        idempotency_key=secrets.token_hex(8), actor_id=1,
-                                       session_id=None, owner_id=None, otp_hash=None)
+                                       session_id=None, owner_id=None, otp_hash=None,
+                                       client_ip=None, country=None)
                 except (pymysql.err.MySQLError, ConnectionError, OSError, RuntimeError):
                     in_doubt += 1
                     return

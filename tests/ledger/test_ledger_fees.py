@@ -32,7 +32,8 @@ def customer_transfer(conn: Any, sender: dict[str, Any], to_number: str, amount:
     return proc(conn, "sp_perform_transfer", from_account_id=sender["id"],
                 to_account_number=to_number, amount=amount, fee=fee, description=None,
                 idempotency_key=secrets.token_hex(8), actor_id=sender["user_id"],
-                session_id=None, owner_id=sender["user_id"], otp_hash=None)[0]
+                session_id=None, owner_id=sender["user_id"], otp_hash=None,
+                client_ip=None, country=None)[0]
 
 
 def funded(admin_conn: Any, app_conn: Any, currency: str, amount: str) -> dict[str, Any]:
@@ -79,7 +80,7 @@ class TestFeeSchedule:
         payee = open_account(app_conn, new_user(admin_conn), "JOD")
         staff = dict(from_account_id=sender["id"], to_account_number=payee["account_number"],
                      amount="10", description=None, actor_id=1, session_id=None, owner_id=None,
-                     otp_hash=None)
+                     otp_hash=None, client_ip=None, country=None)
         waived = proc(app_conn, "sp_perform_transfer", fee="0",
                       idempotency_key=secrets.token_hex(8), **staff)[0]
         scheduled = proc(app_conn, "sp_perform_transfer", fee=None,

@@ -49,7 +49,7 @@ def withdraw(app_conn: Any, account_id: int, amount: str, actor: int,
              owner: int | None) -> dict[str, Any]:
     return proc(app_conn, "sp_withdraw_cash", account_id=account_id, amount=amount,
                 description="ATM", idempotency_key=secrets.token_hex(8), actor_id=actor,
-                session_id=None, owner_id=owner)[0]
+                session_id=None, owner_id=owner, client_ip=None, country=None)[0]
 
 
 def refused(code: str, action: Callable[[], Any], admin_conn: Any) -> str:

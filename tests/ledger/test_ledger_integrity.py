@@ -71,7 +71,8 @@ class TestDoubleEntry:
                         rows = await aproc(conn, "sp_withdraw_cash", account_id=src["id"],
                                            amount=amount(src["currency"]), description=None,
                                            idempotency_key=secrets.token_hex(8), actor_id=1,
-                                           session_id=None, owner_id=None)
+                                           session_id=None, owner_id=None,
+                                           client_ip=None, country=None)
                     elif choice < 0.92:
                         dst = rng.choice([a for a in accounts if a["id"] != src["id"]])
                         fee = str(CURRENCY_STEP[src["currency"]] * rng.choice([0, 0, 0, 250]))
@@ -80,7 +81,7 @@ class TestDoubleEntry:
                                            amount=amount(src["currency"]), fee=fee,
                                            description=None, idempotency_key=secrets.token_hex(8),
                                            actor_id=1, session_id=None, owner_id=None,
-                                           otp_hash=None)
+                                           otp_hash=None, client_ip=None, country=None)
                     elif posted:
                         target = rng.choice(posted)
                         rows = await aproc(conn, "sp_reverse_transaction", transaction_id=target,

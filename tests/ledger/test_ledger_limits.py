@@ -36,7 +36,8 @@ def pay(conn: Any, sender: dict[str, Any], to_number: str, amount: str) -> dict[
     return proc(conn, "sp_perform_transfer", from_account_id=sender["id"],
                 to_account_number=to_number, amount=amount, fee=None, description=None,
                 idempotency_key=secrets.token_hex(8), actor_id=sender["user_id"],
-                session_id=None, owner_id=sender["user_id"], otp_hash=None)[0]
+                session_id=None, owner_id=sender["user_id"], otp_hash=None,
+                client_ip=None, country=None)[0]
 
 
 def message(exc: BaseException) -> str:
@@ -137,7 +138,8 @@ class TestLimitsFromTheType:
                         to_account_number=rich["payee"]["account_number"], amount="3000",
                         fee=None, description=None, idempotency_key=secrets.token_hex(8),
                         actor_id=sender["user_id"], session_id=session,
-                        owner_id=sender["user_id"], otp_hash=secrets.token_bytes(32))[0]
+                        owner_id=sender["user_id"], otp_hash=secrets.token_bytes(32),
+                        client_ip=None, country=None)[0]
             assert held["status"] == "pending_otp"
             row = query(conn, "SELECT daily_spent, daily_spent_date FROM accounts WHERE id = %s",
                         sender["id"])[0]
@@ -156,7 +158,7 @@ class TestLimitsFromTheType:
                       to_account_number=rich["payee"]["account_number"], amount="1500", fee=None,
                       description=None, idempotency_key=secrets.token_hex(8),
                       actor_id=sender["user_id"], session_id=None, owner_id=sender["user_id"],
-                      otp_hash=None)
+                      otp_hash=None, client_ip=None, country=None)
                 for c in conns), return_exceptions=True)
         finally:
             for c in conns:
@@ -183,7 +185,7 @@ class TestBalanceFloor:
             with pytest.raises(pymysql.err.MySQLError) as err:
                 proc(app_conn, "sp_withdraw_cash", account_id=wallet["id"], amount="50.001",
                      description=None, idempotency_key=secrets.token_hex(6), actor_id=1,
-                     session_id=None, owner_id=None)
+                     session_id=None, owner_id=None, client_ip=None, country=None)
             assert error_code(err.value) == "INSUFFICIENT_FUNDS"
             pay(app_conn, wallet, spare["account_number"], "50")
         assert balance(admin_conn, wallet["id"]) == Decimal("50")

@@ -79,7 +79,8 @@ class TestCash:
         before = balance(admin_conn, vault)
         txn = proc(app_conn, "sp_withdraw_cash", account_id=customer["main"]["id"],
                    amount="250.125", description="ATM", idempotency_key=secrets.token_hex(6),
-                   actor_id=customer["user"], session_id=None, owner_id=customer["user"])[0]
+                   actor_id=customer["user"], session_id=None, owner_id=customer["user"],
+                   client_ip=None, country=None)[0]
         assert (txn["type"], txn["status"], txn["amount"]) == (
             "withdrawal",
             "completed",
@@ -93,7 +94,7 @@ class TestCash:
         with pytest.raises(pymysql.err.MySQLError) as err:
             proc(app_conn, "sp_withdraw_cash", account_id=customer["main"]["id"], amount="1000.001",
                  description=None, idempotency_key=secrets.token_hex(6), actor_id=customer["user"],
-                 session_id=None, owner_id=None)
+                 session_id=None, owner_id=None, client_ip=None, country=None)
         assert error_code(err.value) == "INSUFFICIENT_FUNDS"
 
     def test_overdraft_limit_allows_going_below_zero_up_to_it(self, admin_conn, app_conn, customer):
@@ -101,12 +102,12 @@ class TestCash:
              overdraft_limit="100.000", per_transaction_limit=None, daily_limit=None, actor_id=1)
         proc(app_conn, "sp_withdraw_cash", account_id=customer["main"]["id"], amount="1100.000",
              description=None, idempotency_key=secrets.token_hex(6), actor_id=1, session_id=None,
-             owner_id=None)
+             owner_id=None, client_ip=None, country=None)
         assert balance(admin_conn, customer["main"]["id"]) == Decimal("-100.000")
         with pytest.raises(pymysql.err.MySQLError) as err:
             proc(app_conn, "sp_withdraw_cash", account_id=customer["main"]["id"], amount="0.001",
                  description=None, idempotency_key=secrets.token_hex(6), actor_id=1,
-                 session_id=None, owner_id=None)
+                 session_id=None, owner_id=None, client_ip=None, country=None)
         assert error_code(err.value) == "INSUFFICIENT_FUNDS"
 
     def test_per_transaction_and_daily_limits(self, admin_conn, app_conn, customer):
@@ -117,10 +118,11 @@ class TestCash:
         with pytest.raises(pymysql.err.MySQLError) as err:
             proc(app_conn, "sp_withdraw_cash", account_id=account, amount="300.001",
                  description=None, idempotency_key=secrets.token_hex(6), actor_id=1,
-                 session_id=None, owner_id=None)
+                 session_id=None, owner_id=None, client_ip=None, country=None)
         assert error_code(err.value) == "LIMIT_EXCEEDED"
         proc(app_conn, "sp_withdraw_cash", account_id=account, amount="300.000", description=None,
-             idempotency_key=secrets.token_hex(6), actor_id=1, session_id=None, owner_id=None)
+             idempotency_key=secrets.token_hex(6), actor_id=1, session_id=None, owner_id=None,
+             client_ip=None, country=None)
         with pytest.raises(pymysql.err.MySQLError) as err:
             transfer(app_conn, account, customer["spare"]["account_number"], "200.001")
         assert error_code(err.value) == "DAILY_LIMIT_EXCEEDED"
@@ -296,7 +298,7 @@ class TestReversal:
         txn = transfer(app_conn, customer["main"]["id"], customer["spare"]["account_number"], "50")
         proc(app_conn, "sp_withdraw_cash", account_id=customer["spare"]["id"], amount="50",
              description=None, idempotency_key=secrets.token_hex(6), actor_id=1, session_id=None,
-             owner_id=None)
+             owner_id=None, client_ip=None, country=None)
         before = query(admin_conn, "SELECT COUNT(*) AS n FROM ledger_entries")[0]["n"]
         with pytest.raises(pymysql.err.MySQLError) as err:
             proc(app_conn, "sp_reverse_transaction", transaction_id=txn["id"], reason="late",
@@ -466,11 +468,12 @@ class TestHolds:
         with pytest.raises(pymysql.err.MySQLError) as err:
             proc(app_conn, "sp_withdraw_cash", account_id=account, amount="700.001",
                  description=None, idempotency_key=secrets.token_hex(6), actor_id=1,
-                 session_id=None, owner_id=None)
+                 session_id=None, owner_id=None, client_ip=None, country=None)
         assert error_code(err.value) == "INSUFFICIENT_FUNDS"
         call(app_conn, "sp_release_hold", hold["id"], 1)
         proc(app_conn, "sp_withdraw_cash", account_id=account, amount="700.001", description=None,
-             idempotency_key=secrets.token_hex(6), actor_id=1, session_id=None, owner_id=None)
+             idempotency_key=secrets.token_hex(6), actor_id=1, session_id=None, owner_id=None,
+             client_ip=None, country=None)
         with pytest.raises(pymysql.err.MySQLError) as err:
             call(app_conn, "sp_release_hold", hold["id"], 1)
         assert error_code(err.value) == "HOLD_NOT_ACTIVE"

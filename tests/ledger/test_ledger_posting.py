@@ -77,7 +77,7 @@ class TestInactiveCurrency:
             "withdrawal": lambda: proc(
                 app_conn, "sp_withdraw_cash", account_id=eur["id"], amount="1", description=None,
                 idempotency_key=secrets.token_hex(8), actor_id=1, session_id=None,
-                owner_id=None),
+                owner_id=None, client_ip=None, country=None),
             "top-up": lambda: proc(
                 app_conn, "sp_top_up", account_id=eur["id"], amount="1", description=None,
                 idempotency_key=secrets.token_hex(8), actor_id=user, session_id=None),

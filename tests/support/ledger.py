@@ -119,7 +119,7 @@ def transfer(
     return proc(app_conn, "sp_perform_transfer", from_account_id=from_id,
                 to_account_number=to_number, amount=str(amount), fee=str(fee), description=None,
                 idempotency_key=key or secrets.token_hex(8), actor_id=actor, session_id=None,
-                owner_id=None, otp_hash=None)[0]
+                owner_id=None, otp_hash=None, client_ip=None, country=None)[0]
 
 
 def counts(admin_conn: Any) -> dict[str, int]:
@@ -192,7 +192,8 @@ def batch(
     """sp_perform_batch_transfer as a trusted caller; `items` is the JSON text."""
     return proc(app_conn, "sp_perform_batch_transfer", from_account_id=from_id, items=items,
                 description=description, idempotency_key=key or secrets.token_hex(8),
-                actor_id=1, session_id=None, owner_id=None, otp_hash=None)
+                actor_id=1, session_id=None, owner_id=None, otp_hash=None,
+                client_ip=None, country=None)
 
 
 @contextmanager
