@@ -43,7 +43,7 @@ BEGIN
     SET v_hits = CONCAT_WS(', ',
         IF(p_amount_jod >= v_amount, '"review_amount"', NULL),
         IF(p_amount_jod > v_new AND p_to_account_id IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM transactions
+           AND NOT EXISTS (SELECT 1 FROM transactions FORCE INDEX (idx_transactions_payer_payee)
                            WHERE to_account_id = p_to_account_id
                              AND from_account_id = p_from_account_id
                              AND status IN ('completed', 'reversed')),

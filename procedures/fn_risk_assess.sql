@@ -123,7 +123,7 @@ BEGIN
                  AND e.created_at < p_at
                  AND e.outcome IN ('failure', 'mfa_failure', 'reauth_failure', 'pin_failure'))),
            p_to_account_id IS NULL OR w_beneficiary IS NULL
-              OR EXISTS (SELECT 1 FROM transactions x
+              OR EXISTS (SELECT 1 FROM transactions x FORCE INDEX (idx_transactions_payer_payee)
                          WHERE x.to_account_id = p_to_account_id AND x.from_account_id = p_from_account_id
                            AND x.status IN ('completed', 'reversed') AND x.created_at < p_at),
            IFNULL((SELECT MAX(l.list_kind = 'blacklist') FROM risk_ip_lists l
