@@ -12,7 +12,6 @@ reinforce each other.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -96,9 +95,9 @@ _BEHAVIOUR_REASONS = (
             f"the beneficiary received {_value(f, i, 'beneficiary_count_7d'):.0f} payments"
             " in the 7 days before"),
     _Reason("hour", 0, lambda f, i:
-            f"made at {f.batch.created_at[i].hour:02d}:00, an unusual hour"),
+            f"made at {f.batch.hour[i]:02.0f}:00, an unusual hour"),
     _Reason("weekday", 0, lambda f, i:
-            f"made on a {WEEKDAYS[f.batch.created_at[i].weekday()]}, an unusual day"),
+            f"made on a {WEEKDAYS[int(f.batch.weekday[i])]}, an unusual day"),
     _Reason("account_age_days", -1, lambda f, i:
             f"the account was opened {_value(f, i, 'account_age_days'):.0f} days before"),
     _Reason("cross_currency", 1, lambda f, i: "a cross-currency payment"),
@@ -110,8 +109,9 @@ def _bound(reason: _Reason, features: Features) -> Callable[[int], str]:
 
 
 def reasons(features: Features, forest: ForestModel | None, rules: Array,
-            supervised: Array | None, supervised_probability: Array | None) -> list[str]:
-    """The top three reasons of each transaction, as JSON text of a list of strings."""
+            supervised: Array | None, supervised_probability: Array | None
+            ) -> list[list[str]]:
+    """The top three reasons of each transaction, in words."""
     n = len(features.batch)
     texts: list[Callable[[int], str]] = []
     strengths: list[Array] = []
@@ -140,12 +140,12 @@ def reasons(features: Features, forest: ForestModel | None, rules: Array,
     matrix = np.column_stack(strengths) if strengths else np.zeros((n, 0))
     top = np.argsort(-matrix, axis=1)[:, :REASONS]
     unknown = np.isnan(points)
-    out: list[str] = []
+    out: list[list[str]] = []
     for i in range(n):
         words = [texts[k](i) for k in top[i] if matrix[i, k] > 0]
         if not words:
             words = ["nothing far from the usual"]
         if unknown[i]:
             words.append(RULES_UNKNOWN)
-        out.append(json.dumps(words))
+        out.append(words)
     return out

@@ -32,6 +32,15 @@ HISTORY = timedelta(days=30)  # how far back the sender's history (and median) r
 BENEFICIARY_FRAUD_DAYS = 28  # a compromised merchant stays suspect this long
 SENDER_FRAUD_DAYS = 14
 SCORED_TYPES = ("deposit", "withdrawal", "transfer", "bill_payment")
+EPOCH = datetime(1970, 1, 1)
+# Times and amounts come back as numbers (a DATETIME or DECIMAL costs the driver far more).
+MICROS = "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', {})"
+# The columns of a transaction to score, as sp_claim_risk_batch returns them (numbers only).
+CLAIM_COLUMNS = (
+    "t.id", "t.amount", "IFNULL(t.from_account_id, 0)", "IFNULL(t.to_account_id, 0)",
+    "IF(t.target_currency IS NOT NULL AND t.target_currency <> t.currency, 1, 0)",
+    MICROS.format("t.created_at"),
+)
 POSTED = ("completed", "reversed")
 
 # Column order of the feature matrix; the forest uses BEHAVIOUR, the supervised model all.
@@ -68,7 +77,7 @@ class Batch:
     """Claimed transactions, as columns (one entry per transaction, in claim order)."""
 
     ids: npt.NDArray[np.int64]
-    created_at: list[datetime]
+    created_us: npt.NDArray[np.int64]  # created_at, microseconds since 1970-01-01
     amount: Array
     party: npt.NDArray[np.int64]  # 0: none
     beneficiary: npt.NDArray[np.int64]  # 0: none (the bank's own account)
@@ -77,6 +86,25 @@ class Batch:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def hour(self) -> Array:
+        return np.asarray((self.created_us // 3_600_000_000) % 24, dtype=np.float64)
+
+    @property
+    def weekday(self) -> Array:
+        """Monday 0 .. Sunday 6 (1970-01-01 was a Thursday)."""
+        return np.asarray((self.created_us // 86_400_000_000 + 3) % 7, dtype=np.float64)
+
+    def first(self) -> datetime:
+        return to_datetime(int(self.created_us.min()))
+
+    def last(self) -> datetime:
+        return to_datetime(int(self.created_us.max()))
+
+
+def to_datetime(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)
 
 
 @dataclass(frozen=True)
@@ -95,6 +123,29 @@ class Features:
         return self.matrix[:, : len(BEHAVIOUR)]
 
 
+def _columns(conn: Any, expressions: Sequence[str], rest: str, args: Sequence[Any]
+             ) -> list[Array]:
+    """Numeric columns of a query, read as one GROUP_CONCAT string and parsed by numpy.
+
+    A driver reading tens of thousands of rows one by one is the slowest part of a batch;
+    one long string is not. Over max_allowed_packet the server returns NULL: then rows.
+    """
+    width = len(expressions)
+    flat = "CONCAT_WS(',', " + ", ".join(expressions) + ")"
+    rows = _fetch(conn, f"SELECT COUNT(*), GROUP_CONCAT({flat} SEPARATOR ',') {rest}", args)
+    count, text = int(rows[0][0]), rows[0][1]
+    if count == 0:
+        return [np.zeros(0) for _ in range(width)]
+    if text is None:
+        fetched = _fetch(conn, f"SELECT {', '.join(expressions)} {rest}", args)
+        values = np.array(fetched, dtype=np.float64).reshape(-1, width)
+    else:
+        values = np.fromstring(text, dtype=np.float64, sep=",").reshape(-1, width)
+    if len(values) != count:
+        raise RuntimeError(f"read {len(values)} of {count} rows")
+    return [values[:, k] for k in range(width)]
+
+
 def _fetch(conn: Any, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
     with tuple_cursor(conn) as cur:
         cur.execute(sql, tuple(args))
@@ -108,42 +159,45 @@ def has_rule_points(conn: Any) -> bool:
     return bool(rows[0][0])
 
 
-def load_batch(conn: Any, claimed: Sequence[Sequence[Any]], *, rule_points: bool) -> Batch:
-    """Columns of claimed rows (id, type, status, amount, currency, from_account_id,
-    to_account_id, target_currency, created_at), with each side's account kind."""
-    ids = [int(row[0]) for row in claimed]
-    accounts = {int(r[0]) for row in claimed for r in ((row[5],), (row[6],)) if r[0] is not None}
-    kinds: dict[int, str] = {}
+def parse_rows(text: str | None, count: int) -> Array:
+    """sp_claim_risk_batch's `rows` text as a (count x 6) matrix of CLAIM_COLUMNS."""
+    if count == 0 or text is None:
+        return np.zeros((0, len(CLAIM_COLUMNS)))
+    table = np.fromstring(text, dtype=np.float64, sep=",").reshape(-1, len(CLAIM_COLUMNS))
+    if len(table) != count:
+        raise RuntimeError(f"read {len(table)} of {count} claimed rows")
+    return table
+
+
+def read_rows(conn: Any, rest: str, args: Sequence[Any]) -> Array:
+    """Transactions to score (CLAIM_COLUMNS of `FROM ... t`), in id order."""
+    table = np.column_stack(_columns(conn, CLAIM_COLUMNS, rest, args))
+    return table[np.argsort(table[:, 0], kind="stable")] if len(table) else table
+
+
+def load_batch(conn: Any, table: Array, *, rule_points: bool) -> Batch:
+    """The batch of rows `table` (CLAIM_COLUMNS), with each side's account kind."""
+    ids = table[:, 0].astype(np.int64)
+    sender, receiver = table[:, 2].astype(np.int64), table[:, 3].astype(np.int64)
+    accounts = tuple({int(a) for a in np.concatenate([sender, receiver]) if a})
+    customers: set[int] = set()
     if accounts:
-        kinds = {int(a): str(k) for a, k in _fetch(
-            conn, "SELECT id, kind FROM accounts WHERE id IN %s", (tuple(accounts),))}
-    points: dict[int, float] = {}
-    if rule_points and ids:
-        points = {int(i): float(p) for i, p in _fetch(
-            conn, "SELECT id, rule_points FROM transactions WHERE id IN %s"
-            " AND rule_points IS NOT NULL", (tuple(ids),))}
-    party, beneficiary = [], []
-    for row in claimed:
-        sender = int(row[5]) if row[5] is not None else 0
-        receiver = int(row[6]) if row[6] is not None else 0
-        sender_is_customer = kinds.get(sender) == "customer"
-        party.append(sender if sender_is_customer else receiver)
-        other = receiver if sender_is_customer else 0
-        beneficiary.append(other if kinds.get(other) == "customer" else 0)
-    return Batch(
-        ids=np.array(ids, dtype=np.int64),
-        created_at=[row[8] for row in claimed],
-        amount=np.array([float(row[3]) for row in claimed], dtype=np.float64),
-        party=np.array(party, dtype=np.int64),
-        beneficiary=np.array(beneficiary, dtype=np.int64),
-        cross_currency=np.array([1.0 if row[7] is not None and row[7] != row[4] else 0.0
-                                 for row in claimed], dtype=np.float64),
-        rule_points=np.array([points.get(i, np.nan) for i in ids], dtype=np.float64),
-    )
-
-
-def _seconds(times: Sequence[datetime], origin: datetime) -> Array:
-    return np.array([(t - origin).total_seconds() for t in times], dtype=np.float64)
+        customers = {int(a) for (a,) in _fetch(
+            conn, "SELECT id FROM accounts WHERE kind = 'customer' AND id IN %s", (accounts,))}
+    points = np.full(len(ids), np.nan)
+    if rule_points and len(ids):
+        known = dict(_fetch(conn, "SELECT id, rule_points FROM transactions WHERE id IN %s"
+                                  " AND rule_points IS NOT NULL", (tuple(ids.tolist()),)))
+        points = np.array([float(known[i]) if i in known else np.nan for i in ids.tolist()])
+    is_customer = np.vectorize(customers.__contains__, otypes=[bool])
+    sender_is_customer = is_customer(sender) if len(ids) else np.zeros(0, dtype=bool)
+    party = np.where(sender_is_customer, sender, receiver)
+    other = np.where(sender_is_customer, receiver, 0)
+    beneficiary = np.where(is_customer(other) if len(ids) else other > 0, other, 0)
+    return Batch(ids=ids, created_us=table[:, 5].astype(np.int64),
+                 amount=table[:, 1].astype(np.float64), party=party.astype(np.int64),
+                 beneficiary=beneficiary.astype(np.int64), cross_currency=table[:, 4].copy(),
+                 rule_points=points)
 
 
 class _Events:
@@ -205,58 +259,50 @@ def build(conn: Any, batch: Batch) -> Features:
     n = len(batch)
     if n == 0:
         return Features(batch, np.zeros((0, len(ALL_FEATURES))), batch.amount, batch.amount)
-    start, end = min(batch.created_at), max(batch.created_at)
+    start, end = batch.first(), batch.last()
     origin = start - HISTORY
-    t = _seconds(batch.created_at, origin)
+    origin_us = int((origin - EPOCH) / timedelta(microseconds=1))
+    t = (batch.created_us - origin_us).astype(np.float64) / 1e6
     parties = tuple({int(p) for p in batch.party if p})
     beneficiaries = tuple({int(b) for b in batch.beneficiary if b})
 
-    history = _fetch(
-        conn,
-        "SELECT from_account_id, IFNULL(to_account_id, 0), amount, created_at FROM transactions"
-        " WHERE from_account_id IN %s AND created_at >= %s AND created_at <= %s"
-        " AND status IN %s AND type IN %s",
-        (parties or (0,), origin, end, POSTED, SCORED_TYPES),
-    ) if parties else []
-    h_party = np.array([int(r[0]) for r in history], dtype=np.int64)
-    h_to = np.array([int(r[1]) for r in history], dtype=np.int64)
-    h_amount = np.array([float(r[2]) for r in history], dtype=np.float64)
-    h_time = _seconds([r[3] for r in history], origin)
+    h_party_f, h_to_f, h_amount, h_us = _columns(
+        conn, ("from_account_id", "IFNULL(to_account_id, 0)", "amount",
+               MICROS.format("created_at")),
+        "FROM transactions WHERE from_account_id IN %s AND created_at >= %s"
+        " AND created_at <= %s AND status IN %s AND type IN %s",
+        (parties or (0,), origin, end, POSTED, SCORED_TYPES))
+    h_party, h_to = h_party_f.astype(np.int64), h_to_f.astype(np.int64)
+    h_time = (h_us - origin_us) / 1e6
 
     sender = _Events(h_party, h_time, h_amount)
     count_1h, _ = sender.window(batch.party, t, HOUR)
     count_1d, sum_1d = sender.window(batch.party, t, DAY)
     count_7d, sum_7d = sender.window(batch.party, t, 7 * DAY)
-    median = _median_before(h_party, h_time, h_amount, 0.0 + (start - origin).total_seconds(),
+    median = _median_before(h_party, h_time, h_amount, (start - origin).total_seconds(),
                             batch.party)
     # Pair key: the sender's earlier payments to this beneficiary in the 30 days.
     pair = _Events(h_party * 1_000_003 + h_to, h_time, np.ones(len(h_time)))
     paid_before, _ = pair.window(batch.party * 1_000_003 + batch.beneficiary, t, 30 * DAY)
     new_beneficiary = np.where((batch.beneficiary > 0) & (paid_before == 0), 1.0, 0.0)
 
-    incoming = _fetch(
-        conn,
-        "SELECT to_account_id, created_at FROM transactions WHERE to_account_id IN %s"
-        " AND created_at >= %s AND created_at <= %s AND status IN %s AND type IN %s",
-        (beneficiaries, start - timedelta(days=7), end,
-         POSTED, SCORED_TYPES),
-    ) if beneficiaries else []
-    b_key = np.array([int(r[0]) for r in incoming], dtype=np.int64)
-    b_time = _seconds([r[1] for r in incoming], origin)
-    traffic = _Events(b_key, b_time, np.ones(len(b_time)))
+    b_key, b_us = _columns(
+        conn, ("to_account_id", MICROS.format("created_at")),
+        "FROM transactions WHERE to_account_id IN %s AND created_at >= %s AND created_at <= %s"
+        " AND status IN %s AND type IN %s",
+        (beneficiaries or (0,), start - timedelta(days=7), end, POSTED, SCORED_TYPES))
+    traffic = _Events(b_key.astype(np.int64), (b_us - origin_us) / 1e6, np.ones(len(b_us)))
     b_count_1d, _ = traffic.window(batch.beneficiary, t, DAY)
     b_count_7d, _ = traffic.window(batch.beneficiary, t, 7 * DAY)
 
-    labels = _fetch(
-        conn,
-        "SELECT IFNULL(t.from_account_id, 0), IFNULL(t.to_account_id, 0), l.labelled_at"
-        " FROM transaction_labels l JOIN transactions t ON t.id = l.transaction_id"
+    l_from_f, l_to_f, l_us = _columns(
+        conn, ("IFNULL(t.from_account_id, 0)", "IFNULL(t.to_account_id, 0)",
+               MICROS.format("l.labelled_at")),
+        "FROM transaction_labels l JOIN transactions t ON t.id = l.transaction_id"
         " WHERE l.is_fraud AND l.labelled_at > %s AND l.labelled_at <= %s",
-        (start - timedelta(days=BENEFICIARY_FRAUD_DAYS), end),
-    )
-    l_from = np.array([int(r[0]) for r in labels], dtype=np.int64)
-    l_to = np.array([int(r[1]) for r in labels], dtype=np.int64)
-    l_time = _seconds([r[2] for r in labels], origin)
+        (start - timedelta(days=BENEFICIARY_FRAUD_DAYS), end))
+    l_from, l_to = l_from_f.astype(np.int64), l_to_f.astype(np.int64)
+    l_time = (l_us - origin_us) / 1e6
     # A label known at the very instant of the transaction counts (labelled_at <= created_at).
     eps = 1e-6
     b_fraud, _ = _Events(l_to, l_time, np.ones(len(l_time))).window(
@@ -271,8 +317,8 @@ def build(conn: Any, batch: Batch) -> Features:
     mean_7d = np.divide(sum_7d, count_7d, out=np.full(n, np.nan), where=count_7d > 0)
     columns = {
         "log_amount": np.log1p(amount),
-        "hour": np.array([ts.hour for ts in batch.created_at], dtype=np.float64),
-        "weekday": np.array([ts.weekday() for ts in batch.created_at], dtype=np.float64),
+        "hour": batch.hour,
+        "weekday": batch.weekday,
         "count_1h": count_1h,
         "count_1d": count_1d,
         "count_7d": count_7d,
@@ -302,10 +348,11 @@ def _log_ratio(amount: Array, reference: Array) -> Array:
 
 def _account_ages(conn: Any, batch: Batch) -> Array:
     parties = tuple({int(p) for p in batch.party if p})
-    opened: dict[int, datetime] = {}
+    opened: dict[int, int] = {}
     if parties:
-        opened = {int(a): c for a, c in _fetch(
-            conn, "SELECT id, created_at FROM accounts WHERE id IN %s", (parties,))}
-    ages = [max(0.0, (ts - opened[p]).total_seconds() / DAY) if p in opened else 0.0
-            for p, ts in zip(batch.party.tolist(), batch.created_at, strict=True)]
-    return np.array(ages, dtype=np.float64)
+        opened = {int(a): int(c) for a, c in _fetch(
+            conn, "SELECT id, " + MICROS.format("created_at") + " FROM accounts WHERE id IN %s",
+            (parties,))}
+    opened_us = np.array([opened.get(int(p), -1) for p in batch.party], dtype=np.int64)
+    ages = (batch.created_us - opened_us).astype(np.float64) / (DAY * 1e6)
+    return np.where(opened_us >= 0, np.maximum(ages, 0.0), 0.0)

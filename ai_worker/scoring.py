@@ -21,8 +21,6 @@ from scripts.db_connection import tuple_cursor
 RULES_ONLY = "rules-only"
 SUPERVISED_FEATURES = (*ALL_FEATURES, "forest_score")
 CHUNK = 5000  # training rows are featurised this many at a time
-_ROW_COLUMNS = ("t.id, t.type, t.status, t.amount, t.currency, t.from_account_id,"
-                " t.to_account_id, t.target_currency, t.created_at")
 _SCORABLE = f"t.status IN {features.POSTED!r} AND t.type IN {features.SCORED_TYPES!r}"
 
 
@@ -34,10 +32,12 @@ class Scored:
     score: Array
     forest: Array | None
     supervised: Array | None
-    records: list[dict[str, Any]] = field(default_factory=list)
+    version: str = ""
+    records: list[list[Any]] = field(default_factory=list)
 
     def payload(self) -> str:
-        return json.dumps(self.records)
+        """sp_record_risk_scores' rows: [id, score, rule score, model score, reasons]."""
+        return json.dumps(self.records, separators=(",", ":"))
 
 
 @dataclass
@@ -73,13 +73,12 @@ class Scorer:
         known = ~np.isnan(feats.batch.rule_points)
         version = self.version
         records = [
-            {"id": int(ids[i]), "score": round(float(score[i]), 4),
-             "rule_score": round(float(rules[i]), 4) if known[i] else None,
-             "model_score": round(float(models[i]), 4) if models is not None else None,
-             "model_version": version, "reasons": reasons[i]}
+            [int(ids[i]), round(float(score[i]), 4),
+             round(float(rules[i]), 4) if known[i] else None,
+             round(float(models[i]), 4) if models is not None else None, reasons[i]]
             for i in range(len(ids))
         ]
-        return Scored(ids, score, forest, supervised, records)
+        return Scored(ids, score, forest, supervised, version, records)
 
 
 class Trainer:
@@ -96,18 +95,18 @@ class Trainer:
         return int(rows[0][0]) >= self.settings.worker_min_training_rows
 
     def train_forest(self, conn: Any, until: datetime, *, rule_points: bool) -> Saved:
-        rows = _fetch(conn, f"SELECT {_ROW_COLUMNS} FROM transactions t WHERE {_SCORABLE}"
-                      " AND t.created_at <= %s ORDER BY t.created_at DESC, t.id DESC LIMIT %s",
-                      (until, self.settings.worker_training_rows))
-        rows.sort(key=lambda row: int(row[0]))
+        rows = features.read_rows(
+            conn, f"FROM (SELECT * FROM transactions t WHERE {_SCORABLE} AND t.created_at <= %s"
+            " ORDER BY t.created_at DESC, t.id DESC LIMIT %s) t",
+            (until, self.settings.worker_training_rows))
         matrix = np.vstack([f.behaviour() for f in _featurise(conn, rows, rule_points)])
         model = ForestModel.train(BEHAVIOUR, matrix,
                                   suspicious_share=self.settings.worker_suspicious_share,
                                   critical_share=self.settings.worker_critical_share)
         return self.store.save(conn, "forest", model, features=BEHAVIOUR,
-                               window_from=min(r[8] for r in rows),
-                               window_to=max(r[8] for r in rows), rows=len(rows),
-                               fraud_labels=None, metrics=model.metrics)
+                               window_from=features.to_datetime(int(rows[:, 5].min())),
+                               window_to=features.to_datetime(int(rows[:, 5].max())),
+                               rows=len(rows), fraud_labels=None, metrics=model.metrics)
 
     def labels_known(self, conn: Any, until: datetime) -> tuple[int, int]:
         rows = _fetch(conn, "SELECT COUNT(*), IFNULL(SUM(is_fraud), 0) FROM transaction_labels"
@@ -121,16 +120,18 @@ class Trainer:
 
     def train_supervised(self, conn: Any, until: datetime, forest: Saved, *,
                          rule_points: bool) -> Saved | None:
-        rows = _fetch(conn, f"SELECT {_ROW_COLUMNS}, l.is_fraud FROM transaction_labels l"
-                      " JOIN transactions t ON t.id = l.transaction_id"
-                      f" WHERE l.labelled_at <= %s AND {_SCORABLE}"
-                      " ORDER BY l.labelled_at DESC LIMIT %s",
-                      (until, self.settings.worker_training_rows * 2))
-        rows.sort(key=lambda row: int(row[0]))
-        labels = {int(row[0]): float(row[9]) for row in rows}
+        labelled = (f"FROM (SELECT t.*, l.is_fraud FROM transaction_labels l JOIN transactions t"
+                    f" ON t.id = l.transaction_id WHERE l.labelled_at <= %s AND {_SCORABLE}"
+                    " ORDER BY l.labelled_at DESC LIMIT %s) t")
+        args = (until, self.settings.worker_training_rows * 2)
+        rows = features.read_rows(conn, labelled, args)
+        if len(rows) == 0:
+            return None
+        ids, frauds = features._columns(conn, ("t.id", "t.is_fraud"), labelled, args)
+        labels = dict(zip(ids.astype(np.int64).tolist(), frauds.tolist(), strict=True))
         parts, targets = [], []
         forest_model: ForestModel = forest.model
-        for feats in _featurise(conn, [row[:9] for row in rows], rule_points):
+        for feats in _featurise(conn, rows, rule_points):
             score = forest_model.score(feats.behaviour())
             parts.append(np.column_stack([feats.matrix, score]))
             targets.append(np.array([labels[int(i)] for i in feats.batch.ids]))
@@ -139,13 +140,12 @@ class Trainer:
             return None
         model = SupervisedModel.train(SUPERVISED_FEATURES, np.vstack(parts), y)
         return self.store.save(conn, "supervised", model, features=SUPERVISED_FEATURES,
-                               window_from=min(r[8] for r in rows),
-                               window_to=max(r[8] for r in rows), rows=len(rows),
-                               fraud_labels=int(y.sum()), metrics=model.metrics)
+                               window_from=features.to_datetime(int(rows[:, 5].min())),
+                               window_to=features.to_datetime(int(rows[:, 5].max())),
+                               rows=len(rows), fraud_labels=int(y.sum()), metrics=model.metrics)
 
 
-def _featurise(conn: Any, rows: Sequence[Sequence[Any]], rule_points: bool
-               ) -> Iterator[Features]:
+def _featurise(conn: Any, rows: Array, rule_points: bool) -> Iterator[Features]:
     for start in range(0, len(rows), CHUNK):
         batch = features.load_batch(conn, rows[start:start + CHUNK], rule_points=rule_points)
         yield features.build(conn, batch)

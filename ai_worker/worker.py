@@ -26,6 +26,7 @@ from typing import Any
 import pymysql
 
 from ai_worker import features
+from ai_worker.features import Array
 from ai_worker.scoring import Scored, Scorer, Trainer
 from ai_worker.store import ModelStore
 from api.config import DatabaseAddress, Settings
@@ -82,6 +83,8 @@ class RiskWorker:
         with tuple_cursor(conn) as cur:
             cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
             cur.execute("SET SESSION innodb_lock_wait_timeout = %s", (LOCK_WAIT_SECONDS,))
+            # Features read history as one GROUP_CONCAT string (features._columns).
+            cur.execute("SET SESSION group_concat_max_len = 1073741824")
         self.conn = conn
         self.scorer.rule_points = features.has_rule_points(conn)
         self._load_models(force=True)
@@ -105,7 +108,7 @@ class RiskWorker:
         conn.begin()
         try:
             claimed = self._claim(conn)
-            if not claimed:
+            if len(claimed) == 0:
                 conn.rollback()
                 return BatchResult(0)
             batch = features.load_batch(conn, claimed, rule_points=self.scorer.rule_points)
@@ -115,9 +118,8 @@ class RiskWorker:
         except BaseException:
             self._rollback_quietly()
             raise
-        ids = scored.ids
-        self.after_id = max(self.after_id, max(ids) - LOOKBACK_BATCHES * self.batch_size)
-        newest = max(batch.created_at)
+        self.after_id = max(self.after_id, max(scored.ids) - LOOKBACK_BATCHES * self.batch_size)
+        newest = batch.last()
         self.clock = newest if self.clock is None else max(self.clock, newest)
         self.scored_total += result.scored
         self.scored_since_forest += result.scored
@@ -125,17 +127,17 @@ class RiskWorker:
             self.on_scored(scored)
         return result
 
-    def _claim(self, conn: Any) -> list[tuple[Any, ...]]:
+    def _claim(self, conn: Any) -> Array:
         with tuple_cursor(conn) as cur:
             cur.execute("CALL sp_claim_risk_batch(%s, %s)", (self.after_id, self.batch_size))
-            rows = list(cur.fetchall())
+            count, text = cur.fetchone()
             while cur.nextset():
                 pass
-        return rows
+        return features.parse_rows(text, int(count))
 
     def _record(self, conn: Any, scored: Scored) -> BatchResult:
         with tuple_cursor(conn) as cur:
-            cur.execute("CALL sp_record_risk_scores(%s)", (scored.payload(),))
+            cur.execute("CALL sp_record_risk_scores(%s, %s)", (scored.version, scored.payload()))
             row = cur.fetchone()
             while cur.nextset():
                 pass

@@ -10,16 +10,18 @@
 -- primary key of transaction_risk_scores is the last guard against scoring a row twice: a
 -- duplicate fails the whole batch.
 -- Parameters:
---   p_scores  JSON array of {"id", "score" (0..1), "rule_score" (0..1 or null),
---             "model_score" (0..1 or null), "model_version", "reasons" (JSON text of
---             an array of up to three strings)}
+--   p_model_version  the model version that scored the batch ('rules-only' before a model)
+--   p_scores         JSON array with one array per transaction: [id, score (0..1),
+--                    rule score (0..1 or null), model score (0..1 or null), [reasons in
+--                    words]] (arrays, not objects: a batch is thousands of rows)
 -- Returns: one row: scored, suspicious, critical, frozen.
 -- Errors: INVALID_ARGUMENT (not a JSON array, a score outside 0..1, no transaction id),
 --         CONFLICT (called outside a transaction).
--- Example: CALL sp_record_risk_scores('[{"id": 7, "score": 0.12, "rule_score": null, "model_score": 0.12, "model_version": "forest-1", "reasons": "[]"}]');
+-- Example: CALL sp_record_risk_scores('forest-1', '[[7, 0.12, null, 0.12, ["nothing far from the usual"]]]');
 DROP PROCEDURE IF EXISTS sp_record_risk_scores;
 DELIMITER $$
 CREATE PROCEDURE sp_record_risk_scores(
+    IN p_model_version VARCHAR(64),
     IN p_scores LONGTEXT)
 MODIFIES SQL DATA
 COMMENT 'sp_record_risk_scores: record the risk worker''s scores of a claimed batch, with their alerts and actions.'
@@ -35,10 +37,10 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: scores must be a JSON array';
     END IF;
     IF EXISTS (SELECT 1 FROM JSON_TABLE(p_scores, '$[*]' COLUMNS (
-                   id BIGINT UNSIGNED PATH '$.id',
-                   score DECIMAL(10,6) PATH '$.score',
-                   rule_score DECIMAL(10,6) PATH '$.rule_score',
-                   model_score DECIMAL(10,6) PATH '$.model_score')) j
+                   id BIGINT UNSIGNED PATH '$[0]',
+                   score DECIMAL(10,6) PATH '$[1]',
+                   rule_score DECIMAL(10,6) PATH '$[2]',
+                   model_score DECIMAL(10,6) PATH '$[3]')) j
                WHERE j.id IS NULL OR j.score IS NULL OR j.score NOT BETWEEN 0 AND 1
                   OR j.rule_score NOT BETWEEN 0 AND 1 OR j.model_score NOT BETWEEN 0 AND 1) THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'INVALID_ARGUMENT: each score needs a transaction id and scores between 0 and 1';
@@ -48,15 +50,26 @@ BEGIN
                                          model_version, reasons)
     SELECT j.id, j.score,
            CASE WHEN j.score >= 0.8 THEN 'CRITICAL' WHEN j.score >= 0.5 THEN 'SUSPICIOUS' ELSE 'SAFE' END,
-           j.rule_score, j.model_score, j.model_version, IFNULL(j.reasons, '[]')
+           j.rule_score, j.model_score, p_model_version, IFNULL(j.reasons, '[]')
     FROM JSON_TABLE(p_scores, '$[*]' COLUMNS (
-        id BIGINT UNSIGNED PATH '$.id',
-        score DECIMAL(5,4) PATH '$.score',
-        rule_score DECIMAL(5,4) PATH '$.rule_score',
-        model_score DECIMAL(5,4) PATH '$.model_score',
-        model_version VARCHAR(64) PATH '$.model_version',
-        reasons TEXT PATH '$.reasons')) j;
+        id BIGINT UNSIGNED PATH '$[0]',
+        score DECIMAL(5,4) PATH '$[1]',
+        rule_score DECIMAL(5,4) PATH '$[2]',
+        model_score DECIMAL(5,4) PATH '$[3]',
+        reasons JSON PATH '$[4]')) j;
     SET v_scored = ROW_COUNT();
+
+    -- The batch's alerts, parsed once: a few per batch, where the scores are thousands.
+    DROP TEMPORARY TABLE IF EXISTS tmp_risk_alerts;
+    CREATE TEMPORARY TABLE tmp_risk_alerts (
+        transaction_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+        score DECIMAL(5,4) NOT NULL
+    ) ENGINE = MEMORY
+    SELECT j.id AS transaction_id, j.score
+    FROM JSON_TABLE(p_scores, '$[*]' COLUMNS (
+        id BIGINT UNSIGNED PATH '$[0]',
+        score DECIMAL(5,4) PATH '$[1]')) j
+    WHERE j.score >= 0.5;
 
     SELECT fraud_critical_action INTO v_action FROM bank_settings LIMIT 1;
     INSERT INTO fraud_alerts (transaction_id, account_id, score, verdict, status, action_taken)
@@ -65,14 +78,13 @@ BEGIN
                 WHEN v_action = 'freeze'
                      AND IF(fa.kind = 'customer', fa.status, ta.status) = 'active' THEN 'freeze'
                 ELSE 'alert' END
-    FROM JSON_TABLE(p_scores, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.id')) j
-    JOIN transaction_risk_scores s ON s.transaction_id = j.id
-    JOIN transactions t ON t.id = j.id
+    FROM tmp_risk_alerts x
+    JOIN transaction_risk_scores s ON s.transaction_id = x.transaction_id
+    JOIN transactions t ON t.id = x.transaction_id
     LEFT JOIN accounts fa ON fa.id = t.from_account_id
-    LEFT JOIN accounts ta ON ta.id = t.to_account_id AND ta.kind = 'customer'
-    WHERE s.verdict IN ('SUSPICIOUS', 'CRITICAL');
+    LEFT JOIN accounts ta ON ta.id = t.to_account_id AND ta.kind = 'customer';
 
-    IF ROW_COUNT() > 0 THEN
+    IF EXISTS (SELECT 1 FROM tmp_risk_alerts WHERE score >= 0.8) THEN
         SET @bank_actor_id = 1,
             @bank_audit_event = 'account.freeze',
             @bank_audit_reason = 'risk worker: a CRITICAL fraud score (see fraud_alerts)';
@@ -81,17 +93,15 @@ BEGIN
                JSON_OBJECT('account_id', a.id, 'from_status', a.status, 'to_status', 'frozen',
                            'actor_id', 1, 'reason', @bank_audit_reason,
                            'transaction_id', MIN(f.transaction_id))
-        FROM fraud_alerts f
-        JOIN JSON_TABLE(p_scores, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.id')) j
-          ON j.id = f.transaction_id
+        FROM tmp_risk_alerts x
+        JOIN fraud_alerts f ON f.transaction_id = x.transaction_id
         JOIN accounts a ON a.id = f.account_id
         WHERE f.action_taken = 'freeze' AND a.status = 'active'
         GROUP BY a.id, a.user_id, a.status;
         UPDATE accounts a
-        JOIN (SELECT DISTINCT f.account_id FROM fraud_alerts f
-              JOIN JSON_TABLE(p_scores, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.id')) j
-                ON j.id = f.transaction_id
-              WHERE f.action_taken = 'freeze') x ON x.account_id = a.id
+        JOIN (SELECT DISTINCT f.account_id FROM tmp_risk_alerts x
+              JOIN fraud_alerts f ON f.transaction_id = x.transaction_id
+              WHERE f.action_taken = 'freeze') z ON z.account_id = a.id
         SET a.status = 'frozen'
         WHERE a.status = 'active';
         SET v_frozen = ROW_COUNT();
@@ -102,9 +112,8 @@ BEGIN
                       IFNULL(a.account_number, '-'),
                       IF(f.action_taken = 'freeze', ' was frozen.', ' was not frozen (alert only).')),
                f.transaction_id
-        FROM fraud_alerts f
-        JOIN JSON_TABLE(p_scores, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.id')) j
-          ON j.id = f.transaction_id
+        FROM tmp_risk_alerts x
+        JOIN fraud_alerts f ON f.transaction_id = x.transaction_id
         JOIN transactions t ON t.id = f.transaction_id
         LEFT JOIN accounts a ON a.id = f.account_id
         JOIN users u ON u.role IN ('manager', 'admin', 'analyst') AND u.status = 'active'
@@ -112,12 +121,9 @@ BEGIN
     END IF;
 
     SELECT v_scored AS scored,
-           (SELECT COUNT(*) FROM fraud_alerts f
-            JOIN JSON_TABLE(p_scores, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.id')) j
-              ON j.id = f.transaction_id WHERE f.verdict = 'SUSPICIOUS') AS suspicious,
-           (SELECT COUNT(*) FROM fraud_alerts f
-            JOIN JSON_TABLE(p_scores, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$.id')) j
-              ON j.id = f.transaction_id WHERE f.verdict = 'CRITICAL') AS critical,
+           (SELECT COUNT(*) FROM tmp_risk_alerts WHERE score < 0.8) AS suspicious,
+           (SELECT COUNT(*) FROM tmp_risk_alerts WHERE score >= 0.8) AS critical,
            v_frozen AS frozen;
+    DROP TEMPORARY TABLE tmp_risk_alerts;
 END$$
 DELIMITER ;

@@ -14,11 +14,11 @@ from tests.support.ledger import call, error_code, new_user, query
 from tests.support.risk import open_customers, pay
 
 
-def record(worker: Any, scores: list[dict[str, Any]]) -> dict[str, Any]:
+def record(worker: Any, scores: list[list[Any]]) -> dict[str, Any]:
     """Record scores in one transaction of the worker's login, as the worker does."""
     worker.begin()
     try:
-        row = call(worker, "sp_record_risk_scores", json.dumps(scores))[0]
+        row = call(worker, "sp_record_risk_scores", "test", json.dumps(scores))[0]
         worker.commit()
     except BaseException:
         worker.rollback()
@@ -26,9 +26,8 @@ def record(worker: Any, scores: list[dict[str, Any]]) -> dict[str, Any]:
     return row
 
 
-def entry(transaction_id: int, score: float, version: str = "test") -> dict[str, Any]:
-    return {"id": transaction_id, "score": score, "rule_score": None, "model_score": score,
-            "model_version": version, "reasons": json.dumps(["because"])}
+def entry(transaction_id: int, score: float) -> list[Any]:
+    return [transaction_id, score, None, score, ["because"]]
 
 
 @pytest.fixture
@@ -121,7 +120,7 @@ def test_a_batch_with_a_bad_score_writes_nothing(worker_conn, risk_admin, paymen
 
 def test_claim_and_record_refuse_to_run_outside_a_transaction(worker_conn, payments):
     for statement, args in (("sp_claim_risk_batch", (0, 10)),
-                            ("sp_record_risk_scores", (json.dumps([entry(1, 0.1)]),))):
+                            ("sp_record_risk_scores", ("test", json.dumps([entry(1, 0.1)])))):
         with pytest.raises(pymysql.err.MySQLError) as caught:
             call(worker_conn, statement, *args)
         assert error_code(caught.value) == "CONFLICT", statement
