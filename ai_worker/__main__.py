@@ -4,7 +4,8 @@
 
 --once scores one batch and exits; --backfill scores everything not yet scored, with a
 progress bar, and exits. It logs in as bank_worker (BANK_WORKER_DB_PASSWORD) on the server
-of --database-url, or of BANK_DATABASE_URL and BANK_DB_NAME. The other settings are the
+of --database-url, or of BANK_DATABASE_URL (else the private server) and BANK_DB_NAME.
+The other settings are the
 BANK_WORKER_* ones of api/config.py.
 """
 
@@ -23,6 +24,7 @@ from tqdm import tqdm
 from ai_worker.worker import RiskWorker
 from api.config import DatabaseAddress, get_settings
 from scripts.db_connection import connect, tuple_cursor
+from scripts.dbserver import resolve_admin_url
 
 UNSCORED = (
     "SELECT COUNT(*) FROM transactions t WHERE t.status IN ('completed', 'reversed')"
@@ -48,10 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if args.database_url:
-        address = DatabaseAddress.from_url(args.database_url).as_role(
-            "bank_worker", settings.worker_db_password)
-    else:
-        address = settings.worker_address()
+        server = DatabaseAddress.from_url(args.database_url)
+    else:  # BANK_DATABASE_URL, else the private server under .run/ (started if need be)
+        server = DatabaseAddress.from_url(resolve_admin_url()).with_database(settings.db_name)
+    address = server.as_role("bank_worker", settings.worker_db_password)
     worker = RiskWorker(settings, address, batch_size=args.batch_size)
     stop = threading.Event()
 

@@ -109,7 +109,7 @@ class ForestModel:
     @classmethod
     def train(cls, features: tuple[str, ...], matrix: Array, *, suspicious_share: float,
               critical_share: float, seed: int = 7) -> ForestModel:
-        forest = IsolationForest(n_estimators=200, max_samples=min(512, len(matrix)),
+        forest = IsolationForest(n_estimators=100, max_samples=min(512, len(matrix)),
                                  random_state=seed, n_jobs=1)
         forest.fit(matrix)
         raw = -forest.score_samples(matrix)

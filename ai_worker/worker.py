@@ -231,7 +231,8 @@ class RiskWorker:
                     log.info("trained %s", trained.version)
 
     def _training_lock(self) -> _NamedLock:
-        return _NamedLock(self.conn, "bank_risk_training")
+        # Named locks are server-wide: the database's name keeps two banks on one server apart.
+        return _NamedLock(self.conn, f"bank_risk_training:{self.address.database}")
 
     # -- the loop -----------------------------------------------------------------------------
 

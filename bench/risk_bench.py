@@ -12,7 +12,8 @@ the worker's forest once, then:
    second for --seconds; lag is scored_at - created_at of each of those (both from the
    database clock), p50 and p99.
 
-    python -m bench.risk_bench [--payments 60000] [--rate 300] [--seconds 20]
+    python -m bench.risk_bench [--payments 60000] [--per-customer 12] [--batch-size 5000]
+                               [--rate 300] [--seconds 20]
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ from tests.support.ledger import query, transfer
 from tests.support.risk import make_traffic, scorable_count
 
 BENCH_DB = "bank_risk_bench"
+TRAINING_ROWS = 20_000
 
 
 def scored(conn: Any) -> int:
@@ -151,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.risk_bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--payments", type=int, default=60_000)
+    parser.add_argument("--per-customer", type=int, default=12)
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=300.0)
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -165,18 +169,24 @@ def main(argv: list[str] | None = None) -> int:
     url = (f"mysql://bank_worker:{settings.worker_db_password}@{admin.host}:{admin.port}/"
            f"{BENCH_DB}" + (f"?unix_socket={admin.unix_socket}" if admin.unix_socket else ""))
     env = {**os.environ, "BANK_WORKER_MODEL_DIR": str(model_dir), "PYTHONPATH": str(REPO_ROOT),
-           "BANK_LOG_LEVEL": "WARNING"}
+           "BANK_LOG_LEVEL": "WARNING", "BANK_WORKER_TRAINING_ROWS": str(TRAINING_ROWS)}
     conn = connect(admin, dict_rows=True)
     try:
         # Alert only: a CRITICAL score must not freeze the senders the lag run pays from.
         query(conn, "UPDATE bank_settings SET fraud_critical_action = 'alert'")
         started = time.monotonic()
-        traffic = make_traffic(conn, customers=200, merchants=500, payments=args.payments)
+        # A retail bank's mix: many customers with a few payments each (a customer's 30-day
+        # history is what each batch reads back).
+        traffic = make_traffic(conn, customers=max(1, args.payments // args.per_customer),
+                               merchants=500, payments=args.payments)
         print(f"posted {scorable_count(conn)} transactions in {time.monotonic() - started:.1f} s")
         # Train once up front (scoring the first batch on the way), so both runs use it.
-        trainer = RiskWorker(settings.model_copy(update={"worker_model_dir": Path(model_dir)}),
+        # A full window (BANK_WORKER_TRAINING_ROWS rows), so no worker retrains while timed.
+        trainer = RiskWorker(settings.model_copy(update={"worker_model_dir": Path(model_dir),
+                                                         "worker_training_rows": TRAINING_ROWS}),
                              worker_address, batch_size=args.batch_size)
         trainer.step()
+        trainer.clock = datetime.now()  # train on everything posted, not the first batch only
         started = time.monotonic()
         trainer.maybe_train()
         print(f"trained {trainer.scorer.version} in {time.monotonic() - started:.1f} s")
@@ -185,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         for workers in (1, 2):
             rates[workers] = backfill(conn, workers, url, env, args.batch_size)
             print(f"backfill with {workers} worker(s): {rates[workers]:,.0f} transactions/s")
-        pairs = [(c["id"], m["account_number"]) for c in traffic.customers
+        pairs = [(c["id"], m["account_number"]) for c in traffic.customers[:1000]
                  for m in random.Random(1).sample(traffic.merchants, 5)]
         p50, p99, n, achieved = lag_run(conn, admin, url, env, rate=args.rate,
                                         seconds=args.seconds, pairs=pairs)
