@@ -16,13 +16,14 @@ PORT  ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 CHAOS_ARGS  ?=
+WORKER_ARGS ?=
 
 # Stopping must work before the venv exists: scripts.dbserver needs only the standard library.
 DBSERVER = $(if $(wildcard $(PY)),$(PY),python3) -m scripts.dbserver
 # Exports BANK_DATABASE_URL for the rest of a recipe: the configured server or the private one.
 WITH_DB = url="$$($(PY) -m scripts.dbserver url)"; export BANK_DATABASE_URL="$$url"
 
-.PHONY: help venv db db-stop db-status migrate seed run test test-fast lint bench bench-http chaos stop clean fuzz
+.PHONY: help venv db db-stop db-status migrate seed run worker test test-fast lint bench bench-http chaos stop clean fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -73,7 +74,7 @@ seed: db ## Migrate, then load the demo data (data/*.sql and the demo users' pro
 	$(PY) -m scripts.migrate --seed
 	$(PY) -m scripts.demo_profiles
 
-run: venv ## Migrate, seed once, serve API + frontend on :8000, supervised (Ctrl-C stops what it started)
+run: venv ## Migrate, seed once, serve API + frontend on :8000 and the risk worker, supervised (Ctrl-C stops what it started)
 	@# Ctrl-C stops the API and, if this run started it, the private database server.
 	started_db=""
 	if [ -z "$${BANK_DATABASE_URL:-}" ] && ! $(DBSERVER) status | grep -q '^running'; then
@@ -86,11 +87,18 @@ run: venv ## Migrate, seed once, serve API + frontend on :8000, supervised (Ctrl
 	$(PY) -m scripts.migrate --seed
 	$(PY) -m scripts.demo_profiles
 	echo "bank: API and frontend on http://$(HOST):$(PORT)/  (Ctrl-C stops them$${started_db:+ and the database server})"
+	# The risk worker scores every posted transaction beside the API, restarted the same way.
+	$(PY) -m scripts.supervise --name worker -- $(PY) -m ai_worker &
+	children+=($$!)
 	# The supervisor restarts a crashed API with backoff. Forwarding headers are handled by
 	# the app itself, only from the proxies BANK_TRUSTED_PROXIES names (none by default).
 	export BANK_TRUSTED_PROXIES="$${BANK_TRUSTED_PROXIES:-}"
 	$(PY) -m scripts.supervise --name api -- \
 	    $(BIN)/uvicorn --factory api.main:app_factory --host $(HOST) --port $(PORT) --no-proxy-headers
+
+worker: migrate ## The risk worker alone, in the foreground (WORKER_ARGS="--backfill" etc.)
+	@$(WITH_DB)
+	$(PY) -m ai_worker $(WORKER_ARGS)
 
 test: db ## Lint, type-check and run the whole suite against a throwaway database
 	@$(WITH_DB)

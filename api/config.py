@@ -109,6 +109,30 @@ class Settings(BaseSettings):
     # save --file ...`); when set, GET /audit/logs says whether the chain still extends it.
     audit_anchor_file: Path | None = None
 
+    # The risk worker (python -m ai_worker, as bank_worker). It claims this many committed
+    # transactions at a time, polls every N seconds when there is nothing to score, and
+    # rescans from the oldest unscored id every sweep (a held payment that posted late, a
+    # batch a stopped worker left). Models live in worker_model_dir (joblib, one file per
+    # version, logged in risk_models).
+    worker_batch_size: int = Field(default=2000, ge=1, le=50000)
+    worker_poll_seconds: float = Field(default=0.1, gt=0)
+    worker_sweep_seconds: float = Field(default=30.0, gt=0)
+    worker_reconnect_max_seconds: float = Field(default=30.0, gt=0)
+    worker_model_dir: Path = REPO_ROOT / ".run" / "models"
+    # The Isolation Forest is first trained once this many transactions exist (before that:
+    # rules only), on the most recent worker_training_rows, and again every N hours.
+    worker_min_training_rows: int = Field(default=1000, ge=10)
+    worker_training_rows: int = Field(default=50_000, ge=100)
+    worker_retrain_hours: float = Field(default=24.0, gt=0)
+    # Calibration: the share of the training window the forest alone puts at SUSPICIOUS or
+    # above (score >= 0.5) and at CRITICAL (score >= 0.8).
+    worker_suspicious_share: float = Field(default=0.02, gt=0, lt=0.5)
+    worker_critical_share: float = Field(default=0.001, gt=0, lt=0.5)
+    # The supervised model is trained (and blended in) once this many labelled
+    # transactions, this many of them fraud, are known.
+    worker_min_labels: int = Field(default=500, ge=10)
+    worker_min_fraud_labels: int = Field(default=20, ge=1)
+
     jwt_secret: str = DEFAULT_JWT_SECRET
     jwt_algorithm: str = "HS256"
     jwt_issuer: str = "bank"
@@ -222,6 +246,9 @@ class Settings(BaseSettings):
 
     def app_address(self) -> DatabaseAddress:
         return self.admin_address().as_role("bank_app", self.app_db_password)
+
+    def worker_address(self) -> DatabaseAddress:
+        return self.admin_address().as_role("bank_worker", self.worker_db_password)
 
 
 @lru_cache

@@ -105,12 +105,15 @@ API_PROCEDURES: tuple[str, ...] = (
 )
 
 # Who may do what: the only place grants are declared. The migrator grants exactly this
-# (and revokes anything else these users hold on the database). Grants on tables and
-# procedures that do not exist yet are skipped until a later migrate creates them.
+# (and revokes anything else these users hold on the database). A grant on a table that does
+# not exist yet is skipped until a later migrate creates it; a granted procedure that does
+# not exist is an error (UnknownRoutineError): a misspelt or removed routine must not leave
+# a service user silently without it.
 ROLES: dict[str, RoleGrants] = {
     # The API reads and writes only through the procedures it calls: no table privilege.
     "bank_app": RoleGrants("app_db_password", procedures=API_PROCEDURES),
-    # The risk worker reads what it scores and writes scores through one procedure.
+    # The risk worker reads what it scores, claims batches, and writes scores (with their
+    # alerts and actions) and its model log through procedures.
     "bank_worker": RoleGrants(
         "worker_db_password",
         tables=(
@@ -119,8 +122,10 @@ ROLES: dict[str, RoleGrants] = {
             "accounts",
             "transaction_risk_scores",
             "fraud_alerts",
+            "transaction_labels",
+            "risk_models",
         ),
-        procedures=("sp_record_risk_score",),
+        procedures=("sp_claim_risk_batch", "sp_record_risk_scores", "sp_record_risk_model"),
     ),
     # LedgerGPT and the dashboard: reporting views only.
     "bank_readonly": RoleGrants("readonly_db_password", view_prefix="vw_"),
@@ -141,6 +146,10 @@ OWNER_ROLE = RoleGrants(
 
 
 # -- users and grants --------------------------------------------------------------------
+
+class UnknownRoutineError(RuntimeError):
+    """A service user is granted a procedure the database does not have."""
+
 
 # (object kind, object name, privilege); kind is DATABASE (name ""), TABLE or PROCEDURE.
 Privilege = tuple[str, str, str]
@@ -187,7 +196,10 @@ def _sync_accounts(
             password = getattr(settings, role.password_setting)
             for stale_host in sorted(set(_hosts_of(cur, user)) - set(hosts)):
                 cur.execute("DROP USER %s@%s", (user, stale_host))
-            wanted = _wanted_privileges(cur, database, role, root)
+            try:
+                wanted = _wanted_privileges(cur, database, role, root)
+            except UnknownRoutineError as exc:
+                raise UnknownRoutineError(f"{user}: {exc}") from None
             for host in hosts:
                 login = (user, host, password)
                 cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s", login)
@@ -214,7 +226,13 @@ def _wanted_privileges(cur: Any, database: str, role: RoleGrants, root: Path) ->
     views = column(cur, _VIEW_NAMES, (database,))
     wanted = {("DATABASE", "", privilege) for privilege in role.database}
     wanted |= {("TABLE", name, "SELECT") for name in role.tables if name in tables}
-    wanted |= {("PROCEDURE", name, "EXECUTE") for name in role.procedures if name in procedures}
+    unknown = sorted(set(role.procedures) - procedures)
+    if unknown:
+        raise UnknownRoutineError(
+            f"{', '.join(unknown)}: granted in scripts/db_roles.py but not in the database"
+            " (no procedures/<name>.sql defines it); fix the name or remove the grant"
+        )
+    wanted |= {("PROCEDURE", name, "EXECUTE") for name in role.procedures}
     if role.view_prefix is not None:
         prefix = role.view_prefix
         wanted |= {("TABLE", name, "SELECT") for name in views if name.startswith(prefix)}

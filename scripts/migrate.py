@@ -44,6 +44,7 @@ from scripts.db_connection import column, connect, quote_identifier, tuple_curso
 from scripts.db_roles import (
     OWNER,
     RoleGrants,
+    UnknownRoutineError,
     owner_address,
     revoke_all,
     sync_owner,
@@ -422,7 +423,10 @@ def migrate(
                 # Again: creating a routine grants its creator rights on it by name, which
                 # the database-wide grants make redundant; the owner keeps exactly OWNER_ROLE.
                 sync_owner(admin, name, root, settings)
-                sync_roles(admin, name, settings, roles=roles, root=root)
+                try:
+                    sync_roles(admin, name, settings, roles=roles, root=root)
+                except UnknownRoutineError as exc:
+                    raise MigrationError(str(exc)) from exc
                 if seed:
                     _seed_once(owner, root, report)
                 _count_objects(owner, name, report)

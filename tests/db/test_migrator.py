@@ -15,18 +15,35 @@ import pymysql
 import pytest
 
 from api.config import REPO_ROOT, DatabaseAddress, get_settings
+from scripts import migrate as migrator
 from scripts.db_connection import connect
-from scripts.db_roles import OWNER, OWNER_ROLE, ROLES
+from scripts.db_roles import OWNER, OWNER_ROLE, ROLES, RoleGrants
 from scripts.migrate import (
     REPEATABLE_DIRS,
     MigrationError,
+    MigrationReport,
     applied_migrations,
     drop_database,
-    migrate,
     pending_migrations,
     schema_status,
 )
 from scripts.sql_splitter import split_sql
+
+
+def defined_roles(root: Path) -> dict[str, RoleGrants]:
+    """ROLES with each user's procedures cut to those `root/procedures` defines."""
+    defined = {path.stem for path in (root / "procedures").glob("*.sql")}
+    return {user: replace(role, procedures=tuple(p for p in role.procedures if p in defined))
+            for user, role in ROLES.items()}
+
+
+def migrate(admin_url: str, *, root: Path = REPO_ROOT,
+            roles: dict[str, RoleGrants] | None = None, **options: Any) -> MigrationReport:
+    """The migrator; a sample project grants its service users only routines it defines
+    (a granted routine the database lacks is an error)."""
+    if roles is None and Path(root).resolve() != REPO_ROOT:
+        roles = defined_roles(Path(root))
+    return migrator.migrate(admin_url, root=root, roles=roles, **options)
 
 ACCESS_DENIED = {1142, 1143, 1370}  # table, column, routine: command denied
 
@@ -491,7 +508,11 @@ def applied_migrations_of(admin_url: str, database: str) -> dict[str, str]:
 
 
 # The sample project's API calls sp_add_note: bank_app's allow-list for these tests.
-SAMPLE_ROLES = {**ROLES, "bank_app": replace(ROLES["bank_app"], procedures=("sp_add_note",))}
+SAMPLE_ROLES = {
+    **ROLES,
+    "bank_app": replace(ROLES["bank_app"], procedures=("sp_add_note",)),
+    "bank_worker": replace(ROLES["bank_worker"], procedures=("sp_record_risk_score",)),
+}
 
 
 class TestGrants:
@@ -535,6 +556,18 @@ class TestGrants:
                 assert server_error(caught) in ACCESS_DENIED, statement
         finally:
             conn.close()
+
+    def test_a_granted_routine_that_does_not_exist_is_an_error(
+        self, admin_url: str, scratch_db: str, sample_root: Path
+    ) -> None:
+        misspelt = {**SAMPLE_ROLES,
+                    "bank_worker": replace(SAMPLE_ROLES["bank_worker"],
+                                           procedures=("sp_record_risk_scorez",))}
+        with pytest.raises(MigrationError, match=r"bank_worker: sp_record_risk_scorez: granted"):
+            migrate(admin_url, database=scratch_db, root=sample_root, roles=misspelt)
+        # Nothing was granted on the way: the worker cannot log in to the database at all.
+        with pytest.raises(pymysql.err.OperationalError):
+            open_as(admin_url, scratch_db, "bank_worker", get_settings().worker_db_password)
 
     def test_readonly_sees_views_only(self, admin_url: str, migrated: str) -> None:
         conn = open_as(admin_url, migrated, "bank_readonly", get_settings().readonly_db_password)
