@@ -37,7 +37,7 @@ from scripts.db_connection import connect
 from scripts.dbserver import resolve_admin_url
 from scripts.migrate import drop_database, migrate
 from tests.support.ledger import query, transfer
-from tests.support.risk import make_traffic, scorable_count
+from tests.support.traffic import make_traffic, scorable_count
 
 BENCH_DB = "bank_risk_bench"
 TRAINING_ROWS = 20_000

@@ -15,7 +15,7 @@ from typing import Any
 from ai_worker.blend import RULES_UNKNOWN
 from api.config import REPO_ROOT, get_settings
 from tests.support.ledger import query
-from tests.support.risk import make_traffic, scorable_count
+from tests.support.traffic import make_traffic, scorable_count
 
 
 def scores(conn: Any) -> int:
@@ -126,7 +126,7 @@ def test_the_worker_reconnects_after_its_connection_is_killed(risk_admin, make_w
         # Money keeps moving while the worker is cut off; it comes back and scores it.
         import random
 
-        from tests.support.risk import pay
+        from tests.support.traffic import pay
         pay(risk_admin, traffic.customers[0], traffic.merchants, [12.0] * 50, random.Random(1))
         wait_for(lambda: unscored(risk_admin) == 0)
         assert worker.conn is not None

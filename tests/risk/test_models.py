@@ -15,7 +15,7 @@ from ai_worker.forest import CRITICAL_AT, SUSPICIOUS_AT, ForestModel
 from ai_worker.store import ModelStore
 from scripts.db_connection import connect
 from tests.support.ledger import query
-from tests.support.risk import make_traffic, open_customers, pay
+from tests.support.traffic import make_traffic, open_customers, pay
 
 
 def test_windows_count_only_what_came_strictly_before():

@@ -11,7 +11,7 @@ import pytest
 from api.config import DatabaseAddress
 from scripts.db_connection import connect
 from tests.support.ledger import call, error_code, new_user, query
-from tests.support.risk import open_customers, pay
+from tests.support.traffic import open_customers, pay
 
 
 def record(worker: Any, scores: list[list[Any]]) -> dict[str, Any]:
