@@ -1,0 +1,27 @@
+-- vw_transactions: journal headers with the account numbers and owners on each side.
+-- The column descriptions of views/vw_transactions.sql, kept here until that view's header
+-- carries them (the view file is the place; ledger_gpt.catalog reads either).
+-- Columns:
+--   id                   the transaction's id
+--   reference            its reference, e.g. TX20261130ABCD
+--   type                 deposit, withdrawal, transfer, batch, reversal, bill_payment, interest or fee
+--   status               completed, pending_otp, pending_review, rejected, reversed or failed
+--   amount               the amount, in currency (always positive)
+--   currency             the currency of the amount: JOD, USD or EUR
+--   fee                  the fee the bank charged on it, in currency
+--   from_account_id      the paying account's id (NULL for a deposit)
+--   from_account_number  the paying account's number
+--   from_user_id         the paying account's owner (vw_customers.id)
+--   to_account_id        the receiving account's id (NULL for a withdrawal)
+--   to_account_number    the receiving account's number
+--   to_user_id           the receiving account's owner (vw_customers.id)
+--   target_amount        what the receiver got, in target_currency (a conversion)
+--   target_currency      the receiving account's currency
+--   fx_rate              the rate applied when the currencies differ
+--   description          the description given
+--   parent_id            the batch it belongs to (NULL: none)
+--   reversal_of_id       for a reversal: the transaction it undid
+--   reversed_by_id       the reversal that undid this one (NULL: not reversed)
+--   is_high_value        1 when the amount is at or above the high-value threshold
+--   initiator_id         the user who made it (a teller for cash, the customer for a transfer)
+--   created_at           when it was posted
