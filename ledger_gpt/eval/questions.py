@@ -96,9 +96,9 @@ CASES: tuple[Case, ...] = (
          f"{TX} WHERE (t.from_user_id = {BOB} OR t.to_user_id = {BOB}) AND t.{LAST_WEEK}"),
     Case("transactions", "top 5 largest transfers",
          f"{TX} WHERE t.type = 'transfer' ORDER BY t.amount DESC, t.id LIMIT 5", ordered=True),
-    Case("transactions", "deposits in the last 90 days from bob",
+    Case("transactions", "deposits in the last 90 days to bob",
          f"{TX} WHERE t.type = 'deposit' AND t.created_at >= CURDATE() - INTERVAL 90 DAY"
-         f" AND t.from_user_id = {BOB}"),
+         f" AND t.to_user_id = {BOB}"),
     # -- amounts -----------------------------------------------------------------------------
     Case("amounts", "transfers over $500",
          f"{TX} WHERE t.type = 'transfer' AND t.amount > 500"),
