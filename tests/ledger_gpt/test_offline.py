@@ -10,6 +10,7 @@ import pytest
 from api.config import get_settings
 from api.security.pii import PiiCipher
 from ledger_gpt.entities import extract
+from ledger_gpt.explain import explain_sql
 from ledger_gpt.names import apply_aliases, name_aliases
 from ledger_gpt.offline import NotUnderstood, OfflineEngine
 
@@ -83,3 +84,15 @@ class TestFullNames:
     def test_a_wrong_key_gives_no_names(self, reader) -> None:
         other = PiiCipher("b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMzI=")
         assert name_aliases(reader, other) == {}
+
+
+class TestExplanation:
+    def test_the_sql_is_explained_from_its_parse_tree(self) -> None:
+        text = explain_sql("SELECT currency, SUM(fee) AS fees FROM vw_transactions"
+                           " WHERE fee > 0 GROUP BY currency ORDER BY fees DESC LIMIT 5")
+        assert "Reads vw_transactions (journal headers" in text
+        assert "Computes currency, fees." in text
+        assert "Keeps only rows where fee > 0." in text
+        assert "One row per currency." in text
+        assert "Sorted by fees descending." in text
+        assert "At most 5 rows." in text
