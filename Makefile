@@ -23,7 +23,7 @@ DBSERVER = $(if $(wildcard $(PY)),$(PY),python3) -m scripts.dbserver
 # Exports BANK_DATABASE_URL for the rest of a recipe: the configured server or the private one.
 WITH_DB = url="$$($(PY) -m scripts.dbserver url)"; export BANK_DATABASE_URL="$$url"
 
-.PHONY: help venv db db-stop db-status migrate seed run worker test test-fast lint bench bench-http chaos stop clean fuzz
+.PHONY: help venv db db-stop db-status migrate seed run worker test test-fast lint bench bench-http chaos stop clean fuzz gpt
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -130,6 +130,10 @@ lint: venv ## ruff and mypy only
 bench: db ## Ledger benchmark (python -m bench.ledger_bench)
 	@$(WITH_DB)
 	$(PY) -m bench.ledger_bench $(BENCH_ARGS)
+
+gpt: db ## LedgerGPT: ask the ledger in English (the ledger> prompt; Q="..." answers once)
+	@$(WITH_DB)
+	$(PY) -m ledger_gpt $(if $(Q),"$(Q)")
 
 bench-http: db ## HTTP benchmark with wrk (installs Debian's wrk when root and missing)
 	@if ! command -v wrk >/dev/null; then

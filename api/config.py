@@ -19,6 +19,7 @@ DEFAULT_DB_PASSWORDS = {
     "app_db_password": "bank_app_local_pw",
     "worker_db_password": "bank_worker_local_pw",
     "readonly_db_password": "bank_readonly_local_pw",
+    "gpt_audit_db_password": "bank_gpt_audit_local_pw",
 }
 # The one repository root (scripts/dbserver.py computes its own: it runs before the venv).
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +76,8 @@ class Settings(BaseSettings):
     app_db_password: str = DEFAULT_DB_PASSWORDS["app_db_password"]
     worker_db_password: str = DEFAULT_DB_PASSWORDS["worker_db_password"]
     readonly_db_password: str = DEFAULT_DB_PASSWORDS["readonly_db_password"]
+    # LedgerGPT's question log (sp_record_gpt_question only; see scripts/db_roles.py).
+    gpt_audit_db_password: str = DEFAULT_DB_PASSWORDS["gpt_audit_db_password"]
     # The client hosts those users may log in from (MariaDB account hosts; no '%').
     db_user_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1"])
     db_pool_min: int = 2
@@ -180,6 +183,16 @@ class Settings(BaseSettings):
 
     cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:8000"])
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+
+    # LedgerGPT (ledger_gpt/): an OpenAI-compatible endpoint, when set, writes the SQL;
+    # without one the offline engine does. Every statement gets this time limit and the
+    # LIMIT below when it has none (at most the maximum).
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    openai_api_key: str | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    ledger_gpt_model: str = Field(default="gpt-4o-mini", validation_alias="LEDGER_GPT_MODEL")
+    ledger_gpt_llm_timeout_seconds: float = Field(default=30.0, gt=0)
+    ledger_gpt_statement_seconds: float = Field(default=5.0, gt=0)
+    ledger_gpt_default_limit: int = Field(default=200, ge=1, le=10_000)
 
     # HTTP surface. Bodies are refused (413) above these sizes before they are parsed;
     # the batch route carries up to 1,000 items, so it gets a little more.

@@ -83,7 +83,7 @@ _ROUTE_PROBLEMS: dict[tuple[str, str], set[int]] = {
     ("POST", "/admin/accounts/{account_id}/freeze"): {403, 404, 409, 422},
     ("POST", "/admin/accounts/{account_id}/unfreeze"): {403, 404, 409, 422},
     ("GET", "/audit/logs"): {403, 422},
-    ("GET", "/fraud/alerts"): {403, 422},
+    ("GET", "/fraud/alerts"): {403, 404, 422},
     ("POST", "/fraud/alerts/{alert_id}/resolve"): {403, 404, 409, 422},
     ("GET", "/fraud/stats"): {403},
     ("GET", "/analytics/risk-scores"): {403, 404, 422},

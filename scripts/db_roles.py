@@ -129,6 +129,8 @@ ROLES: dict[str, RoleGrants] = {
     ),
     # LedgerGPT and the dashboard: reporting views only.
     "bank_readonly": RoleGrants("readonly_db_password", view_prefix="vw_"),
+    # LedgerGPT's question log: one procedure that appends a question to the audit log.
+    "bank_gpt_audit": RoleGrants("gpt_audit_db_password", procedures=("sp_record_gpt_question",)),
 }
 
 # The schema owner: runs the schema files, defines every routine, trigger and view, and

@@ -15,6 +15,14 @@
 --                           (or rates moved against the bank since; either way, look)
 --   gl_shard_missing        a fee income or FX position account lacks one of its
 --                           bank_settings.gl_shards sub-accounts: postings picking it fail
+-- Columns:
+--   check_name    which invariant is broken (the names above)
+--   subject_type  what the row is about: transaction, account, ledger_entry, audit_log, ...
+--   subject_id    the id of that subject
+--   currency      the currency concerned (NULL: not about money)
+--   expected      what the value should be
+--   actual        what it is
+-- Example: SELECT * FROM vw_ledger_integrity_check;
 DROP VIEW IF EXISTS vw_ledger_integrity_check;
 CREATE VIEW vw_ledger_integrity_check AS
 SELECT 'unbalanced_transaction' AS check_name, 'transaction' AS subject_type,

@@ -1,0 +1,1 @@
+"""LedgerGPT: auditors ask in English; the ledger answers with one checked, read-only SELECT."""
