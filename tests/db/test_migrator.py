@@ -507,11 +507,13 @@ def applied_migrations_of(admin_url: str, database: str) -> dict[str, str]:
 # -- users and grants ------------------------------------------------------------------------
 
 
-# The sample project's API calls sp_add_note: bank_app's allow-list for these tests.
+# The sample project's API calls sp_add_note: bank_app's allow-list for these tests. Each
+# service user is granted only routines the sample defines (a missing one fails the migrate).
 SAMPLE_ROLES = {
     **ROLES,
     "bank_app": replace(ROLES["bank_app"], procedures=("sp_add_note",)),
     "bank_worker": replace(ROLES["bank_worker"], procedures=("sp_record_risk_score",)),
+    "bank_gpt_audit": replace(ROLES["bank_gpt_audit"], procedures=()),
 }
 
 
