@@ -56,36 +56,26 @@ BEGIN
             SELECT 1 FROM accounts WHERE id = p_account_id AND user_id = p_viewer_id AND kind = 'customer') THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'ACCOUNT_NOT_FOUND: no such account';
     END IF;
-    IF p_all THEN
-        SELECT v.*
-        FROM vw_fraud_alerts v
-        WHERE v.id < v_before
-          AND (p_status IS NULL OR v.status = p_status)
-          AND (p_verdict IS NULL OR v.verdict = p_verdict)
-          AND (p_since IS NULL OR v.created_at >= p_since)
-          AND (p_until IS NULL OR v.created_at <= p_until)
-          AND (p_account_id IS NULL OR v.account_id = p_account_id)
-        ORDER BY v.id DESC
-        LIMIT p_limit;
-    ELSE
-        SELECT v.id, v.transaction_id, v.account_id, v.account_number, v.account_status,
-               v.score, v.verdict, v.status, v.action_taken, v.resolution,
-               NULL AS resolution_note, NULL AS resolved_by, NULL AS resolved_by_username,
-               v.created_at, v.resolved_at, v.amount, v.currency, v.transaction_type,
-               v.transaction_created_at, v.from_account_number, v.to_account_number,
-               v.model_version, v.reasons
-        FROM vw_fraud_alerts v
-        JOIN transactions t ON t.id = v.transaction_id
-        JOIN accounts a ON a.id = IFNULL(t.from_account_id, t.to_account_id)
-        WHERE a.user_id = p_viewer_id AND a.kind = 'customer'
-          AND v.id < v_before
-          AND (p_status IS NULL OR v.status = p_status)
-          AND (p_verdict IS NULL OR v.verdict = p_verdict)
-          AND (p_since IS NULL OR v.created_at >= p_since)
-          AND (p_until IS NULL OR v.created_at <= p_until)
-          AND (p_account_id IS NULL OR a.id = p_account_id)
-        ORDER BY v.id DESC
-        LIMIT p_limit;
-    END IF;
+    SELECT v.id, v.transaction_id, v.account_id, v.account_number, v.account_status,
+           v.score, v.verdict, v.status, v.action_taken, v.resolution,
+           IF(p_all, v.resolution_note, NULL) AS resolution_note,
+           IF(p_all, v.resolved_by, NULL) AS resolved_by,
+           IF(p_all, v.resolved_by_username, NULL) AS resolved_by_username,
+           v.created_at, v.resolved_at, v.amount, v.currency, v.transaction_type,
+           v.transaction_created_at, v.from_account_number, v.to_account_number,
+           v.model_version, v.reasons
+    FROM vw_fraud_alerts v
+    JOIN transactions t ON t.id = v.transaction_id
+    -- Whose payment it is: the paying account's owner, or the receiver's for a deposit.
+    LEFT JOIN accounts a ON a.id = IFNULL(t.from_account_id, t.to_account_id) AND a.kind = 'customer'
+    WHERE (p_all OR a.user_id = p_viewer_id)
+      AND v.id < v_before
+      AND (p_status IS NULL OR v.status = p_status)
+      AND (p_verdict IS NULL OR v.verdict = p_verdict)
+      AND (p_since IS NULL OR v.created_at >= p_since)
+      AND (p_until IS NULL OR v.created_at <= p_until)
+      AND (p_account_id IS NULL OR IF(p_all, v.account_id, a.id) = p_account_id)
+    ORDER BY v.id DESC
+    LIMIT p_limit;
 END$$
 DELIMITER ;
