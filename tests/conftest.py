@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from api.config import DatabaseAddress, get_settings
-from scripts.db_connection import connect
 from scripts.dbserver import resolve_admin_url
 from scripts.migrate import drop_database, migrate
 from tests.support.contract_coverage import ContractCoverage
+from tests.support.ledger import connected
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -68,15 +68,6 @@ def addresses(admin_url: str, database: str) -> RoleAddresses:
         worker=admin.as_role("bank_worker", settings.worker_db_password),
         readonly=admin.as_role("bank_readonly", settings.readonly_db_password),
     )
-
-
-def connected(address: DatabaseAddress) -> Iterator[Any]:
-    """A PyMySQL connection (autocommit, dict rows) for the life of a fixture."""
-    conn = connect(address, dict_rows=True)
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ from api.config import DatabaseAddress, get_settings
 from api.security.pii import PiiCipher
 from ledger_gpt.database import QuestionLog, Reader, audit_address, readonly_address
 from ledger_gpt.engine import LedgerGPT
-from scripts.db_connection import connect
 from scripts.demo_profiles import fill_profiles
-from tests.support.ledger import scratch_database
+from tests.support.ledger import connected, scratch_database
 
 
 @pytest.fixture(scope="session")
@@ -26,11 +25,7 @@ def demo_db(admin_url: str) -> Iterator[DatabaseAddress]:
 
 @pytest.fixture
 def demo_admin(demo_db: DatabaseAddress) -> Iterator[Any]:
-    conn = connect(demo_db, dict_rows=True)
-    try:
-        yield conn
-    finally:
-        conn.close()
+    yield from connected(demo_db)
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import pytest
 
 from ai_worker.worker import RiskWorker
 from api.config import DatabaseAddress, Settings, get_settings
-from scripts.db_connection import connect
-from tests.support.ledger import scratch_database
+from tests.support.ledger import connected, scratch_database
 
 
 @pytest.fixture
@@ -23,11 +22,7 @@ def risk_db(admin_url: str) -> Iterator[DatabaseAddress]:
 
 @pytest.fixture
 def risk_admin(risk_db: DatabaseAddress) -> Iterator[Any]:
-    conn = connect(risk_db, dict_rows=True)
-    try:
-        yield conn
-    finally:
-        conn.close()
+    yield from connected(risk_db)
 
 
 @pytest.fixture

@@ -14,10 +14,20 @@ import pymysql
 from api import signatures
 from api.config import DatabaseAddress
 from api.signatures import Signature
+from scripts.db_connection import connect
 from scripts.migrate import drop_database, migrate
 
 # Signatures per server, database and user (each user sees only what it may execute).
 _SIGNATURES: dict[tuple[Any, ...], dict[str, Signature]] = {}
+
+
+def connected(address: DatabaseAddress) -> Iterator[Any]:
+    """A PyMySQL connection (autocommit, dict rows) for the life of a fixture."""
+    conn = connect(address, dict_rows=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 def signature(conn: Any, procedure: str) -> Signature:
